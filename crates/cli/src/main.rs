@@ -1,0 +1,33 @@
+//! `kube-sre-gym`: the command-line entry point. Each subcommand lives in its own module; the
+//! behaviour lives in the library crates.
+
+mod simulate;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "kube-sre-gym",
+    version,
+    about = "An RL environment for on-call SRE agents on a simulated Kubernetes cluster"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the baseline cluster, apply manifests, advance simulated time and print the pods.
+    Simulate(simulate::Args),
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Simulate(args) => simulate::run(args),
+    }
+}

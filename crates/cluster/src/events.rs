@@ -1,0 +1,188 @@
+//! The event recorder: `core/v1` Events with the reasons and messages the real components emit,
+//! aggregated the way client-go's recorder does (same object, reason, message and source: the
+//! count goes up and `lastTimestamp` moves).
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
+
+use crate::cluster::{Cluster, Work, meta};
+use crate::store::{Stored, key};
+use crate::time::SimTime;
+
+/// `Normal` or `Warning`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventType {
+    Normal,
+    Warning,
+}
+
+/// The component that reports an event, as `source.component` and `reportingComponent`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Reporter {
+    Kubelet(String),
+    Scheduler,
+    Controller(&'static str),
+}
+
+impl Reporter {
+    fn component(&self) -> &str {
+        match self {
+            Reporter::Kubelet(_) => "kubelet",
+            Reporter::Scheduler => "default-scheduler",
+            Reporter::Controller(name) => name,
+        }
+    }
+
+    fn host(&self) -> Option<&str> {
+        match self {
+            Reporter::Kubelet(node) => Some(node),
+            _ => None,
+        }
+    }
+}
+
+/// The index the recorder aggregates by: involved object uid, field path, type, reason, message,
+/// component. Maps to the namespace and name of the Event.
+pub(crate) type EventIndex = BTreeMap<String, (String, String)>;
+
+impl Cluster {
+    /// Records an event about `obj`. `field_path` names a container (`spec.containers{app}`).
+    pub(crate) fn record<T: Stored>(
+        &mut self,
+        obj: &T,
+        field_path: Option<String>,
+        type_: EventType,
+        reason: &str,
+        message: impl Into<String>,
+        reporter: Reporter,
+    ) {
+        self.record_times(obj, field_path, type_, reason, message.into(), reporter, 1);
+    }
+
+    /// Records `times` occurrences at once (probe failures seen together).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn record_times<T: Stored>(
+        &mut self,
+        obj: &T,
+        field_path: Option<String>,
+        type_: EventType,
+        reason: &str,
+        message: String,
+        reporter: Reporter,
+        times: i32,
+    ) {
+        let m = obj.metadata();
+        let uid = m.uid.clone().unwrap_or_default();
+        let type_name = match type_ {
+            EventType::Normal => "Normal",
+            EventType::Warning => "Warning",
+        };
+        let index_key = format!(
+            "{uid}\u{1f}{}\u{1f}{type_name}\u{1f}{reason}\u{1f}{message}\u{1f}{}",
+            field_path.as_deref().unwrap_or(""),
+            reporter.component()
+        );
+        let now = self.now;
+        if let Some((ns, name)) = self.runtime.events.get(&index_key).cloned()
+            && let Some(existing) = self.store.get::<Event>(&ns, &name).cloned()
+        {
+            let mut ev = (*existing).clone();
+            ev.count = Some(ev.count.unwrap_or(1) + times);
+            ev.last_timestamp = Some(now.time());
+            self.commit(ev);
+            return;
+        }
+        let namespace = m.namespace.clone().unwrap_or_else(|| "default".into());
+        let involved_name = m.name.clone().unwrap_or_default();
+        self.event_seq += 1;
+        let nanos = u128::from(now.millis()) * 1_000_000 + u128::from(self.event_seq % 1_000_000);
+        let name = format!("{involved_name}.{nanos:x}");
+        let event = Event {
+            metadata: meta(&namespace, &name),
+            involved_object: ObjectReference {
+                api_version: Some(T::API_VERSION.to_string()),
+                kind: Some(T::OBJECT_KIND.name().to_string()),
+                name: Some(involved_name),
+                namespace: m.namespace.clone(),
+                uid: m.uid.clone(),
+                resource_version: m.resource_version.clone(),
+                field_path,
+            },
+            reason: Some(reason.to_string()),
+            message: Some(message),
+            source: Some(EventSource {
+                component: Some(reporter.component().to_string()),
+                host: reporter.host().map(str::to_string),
+            }),
+            first_timestamp: Some(now.time()),
+            last_timestamp: Some(now.time()),
+            count: Some(times),
+            type_: Some(type_name.to_string()),
+            reporting_component: Some(reporter.component().to_string()),
+            reporting_instance: Some(reporter.host().unwrap_or("").to_string()),
+            ..Default::default()
+        };
+        if let Ok(stored) = self.create(event) {
+            self.runtime.events.insert(index_key, (namespace, name));
+            if !self.timers.iter().any(|(_, w)| *w == Work::ExpireEvents) {
+                let at = SimTime::from_time(stored.last_timestamp.as_ref().unwrap_or(&now.time()))
+                    + self.config.event_ttl;
+                self.schedule(at, Work::ExpireEvents);
+            }
+        }
+    }
+
+    /// Deletes events whose last occurrence is older than the event TTL.
+    pub(crate) fn expire_events(&mut self) {
+        let ttl = self.config.event_ttl;
+        let cutoff = self.now - ttl;
+        let last = |e: &Event| {
+            e.last_timestamp
+                .as_ref()
+                .map(SimTime::from_time)
+                .unwrap_or_default()
+        };
+        let expired: Vec<(String, String)> = self
+            .store
+            .list::<Event>()
+            .filter(|e| last(e) <= cutoff)
+            .map(|e| {
+                (
+                    e.metadata.namespace.clone().unwrap_or_default(),
+                    e.metadata.name.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
+        for (ns, name) in &expired {
+            self.remove::<Event>(ns, name);
+        }
+        if !expired.is_empty() {
+            let gone: std::collections::BTreeSet<(String, String)> = expired.into_iter().collect();
+            self.runtime.events.retain(|_, v| !gone.contains(v));
+        }
+        if let Some(oldest) = self.store.list::<Event>().map(|e| last(e)).min() {
+            self.schedule(oldest + ttl, Work::ExpireEvents);
+        }
+    }
+}
+
+/// Events about one object, oldest first (what `kubectl describe` shows).
+pub fn events_for<'a>(
+    cluster: &'a Cluster,
+    namespace: &'a str,
+    uid: &'a str,
+) -> impl Iterator<Item = &'a Event> + 'a {
+    let _ = key;
+    let mut events: Vec<&Event> = cluster
+        .store
+        .list_in::<Event>(namespace)
+        .map(|e| e.as_ref())
+        .filter(move |e| e.involved_object.uid.as_deref() == Some(uid))
+        .collect();
+    events.sort_by(|a, b| {
+        (a.first_timestamp.as_ref().map(|t| t.0), &a.metadata.name)
+            .cmp(&(b.first_timestamp.as_ref().map(|t| t.0), &b.metadata.name))
+    });
+    events.into_iter()
+}

@@ -1,0 +1,153 @@
+//! Object names the way the API server and controllers make them, and name validation with the
+//! API server's messages.
+
+/// The alphabet of `generateName` suffixes and `pod-template-hash` values: no vowels (no words)
+/// and no easily confused characters.
+const SAFE_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+
+/// A random suffix as `generateName` appends: five characters of the safe alphabet.
+pub fn random_suffix(next_u64: &mut impl FnMut() -> u64) -> String {
+    (0..5)
+        .map(|_| SAFE_ALPHABET[(next_u64() % SAFE_ALPHABET.len() as u64) as usize] as char)
+        .collect()
+}
+
+/// Encodes each character of `s` into the safe alphabet, like the controller library's
+/// `SafeEncodeString`, which turns a template hash into the `pod-template-hash` label.
+pub fn safe_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| SAFE_ALPHABET[b as usize % SAFE_ALPHABET.len()] as char)
+        .collect()
+}
+
+/// 32-bit FNV-1a, the hash the deployment and statefulset controllers use for templates.
+pub fn fnv32a(bytes: &[u8]) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for &b in bytes {
+        hash ^= u32::from(b);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash
+}
+
+/// The `pod-template-hash` of a serialised pod template.
+pub fn template_hash(template_json: &[u8], collision_count: i32) -> String {
+    let mut bytes = template_json.to_vec();
+    if collision_count > 0 {
+        bytes.extend_from_slice(&collision_count.to_le_bytes());
+    }
+    safe_encode(&fnv32a(&bytes).to_string())
+}
+
+const DNS1123_LABEL_MAX: usize = 63;
+const DNS1123_SUBDOMAIN_MAX: usize = 253;
+
+fn is_label(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= DNS1123_LABEL_MAX
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+}
+
+/// Validates a DNS-1123 subdomain (most object names), returning the API server's messages.
+pub fn validate_subdomain(name: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if name.len() > DNS1123_SUBDOMAIN_MAX {
+        errs.push(format!(
+            "must be no more than {DNS1123_SUBDOMAIN_MAX} characters"
+        ));
+    }
+    if !name.split('.').all(is_label_chars) {
+        errs.push("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')".to_string());
+    }
+    errs
+}
+
+fn is_label_chars(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+}
+
+/// Validates a DNS-1123 label (namespaces, services, container names).
+pub fn validate_label(name: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if name.len() > DNS1123_LABEL_MAX {
+        errs.push(format!(
+            "must be no more than {DNS1123_LABEL_MAX} characters"
+        ));
+    }
+    if !is_label_chars(name) {
+        errs.push("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')".to_string());
+    }
+    errs
+}
+
+/// Validates a DNS-1035 label (Service names must start with a letter).
+pub fn validate_dns1035(name: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if name.len() > DNS1123_LABEL_MAX {
+        errs.push(format!(
+            "must be no more than {DNS1123_LABEL_MAX} characters"
+        ));
+    }
+    if !is_label(name) || !name.as_bytes()[0].is_ascii_lowercase() {
+        errs.push("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')".to_string());
+    }
+    errs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suffixes_and_hashes_use_the_safe_alphabet() {
+        let mut n = 0u64;
+        let mut next = || {
+            n = n
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            n >> 11
+        };
+        let s = random_suffix(&mut next);
+        assert_eq!(s.len(), 5);
+        assert!(s.bytes().all(|b| SAFE_ALPHABET.contains(&b)));
+        let h = template_hash(br#"{"spec":{}}"#, 0);
+        assert!(
+            h.len() >= 8 && h.bytes().all(|b| SAFE_ALPHABET.contains(&b)),
+            "{h}"
+        );
+        assert_ne!(
+            h,
+            template_hash(br#"{"spec":{}}"#, 1),
+            "collision count changes the hash"
+        );
+    }
+
+    #[test]
+    fn fnv_matches_reference_vectors() {
+        assert_eq!(fnv32a(b""), 0x811c9dc5);
+        assert_eq!(fnv32a(b"a"), 0xe40c292c);
+        assert_eq!(fnv32a(b"foobar"), 0xbf9cf968);
+    }
+
+    #[test]
+    fn validates_names() {
+        assert!(validate_subdomain("payment-api").is_empty());
+        assert!(validate_subdomain("a.b-c").is_empty());
+        assert_eq!(validate_subdomain("Payment_API").len(), 1);
+        assert_eq!(validate_subdomain("-x").len(), 1);
+        assert!(validate_label("payments").is_empty());
+        assert_eq!(validate_label("a.b").len(), 1);
+        assert_eq!(validate_label(&"a".repeat(64)).len(), 1);
+        assert!(validate_dns1035("web").is_empty());
+        assert_eq!(validate_dns1035("9web").len(), 1);
+    }
+}

@@ -1,0 +1,178 @@
+//! Kubernetes resource quantities ("500m", "128Mi", "1.5Gi", "2e3") as fixed-point integers.
+//! CPU is handled in millicores and memory in bytes, which is all the simulator needs.
+
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+
+/// Error for a string that is not a Kubernetes quantity.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+)]
+pub struct ParseQuantityError;
+
+/// Parses a quantity into thousandths of its unit (so "500m" is 500 and "1" is 1000),
+/// rounding up like the API server. Saturates rather than overflowing.
+pub fn parse_milli(s: &str) -> Result<i128, ParseQuantityError> {
+    let s = s.trim();
+    let (sign, body) = match s.as_bytes().first() {
+        Some(b'-') => (-1i128, &s[1..]),
+        Some(b'+') => (1, &s[1..]),
+        _ => (1, s),
+    };
+    let num_len = body
+        .bytes()
+        .take_while(|b| b.is_ascii_digit() || *b == b'.')
+        .count();
+    let (num, suffix) = body.split_at(num_len);
+    if num.is_empty() || num == "." || num.matches('.').count() > 1 {
+        return Err(ParseQuantityError);
+    }
+    let (int_part, frac_part) = num.split_once('.').unwrap_or((num, ""));
+    // Work in units of 10^-9 to keep "0.1m"-style fractions exact before rounding.
+    let mut nanos: i128 = 0;
+    for b in int_part.bytes() {
+        nanos = nanos
+            .saturating_mul(10)
+            .saturating_add(i128::from(b - b'0'));
+    }
+    nanos = nanos.saturating_mul(1_000_000_000);
+    let mut scale = 100_000_000i128;
+    for b in frac_part.bytes().take(9) {
+        nanos += i128::from(b - b'0') * scale;
+        scale /= 10;
+    }
+    // Multiplier as a fraction, applied to nano-units and ending in milli-units.
+    let (num, den): (i128, i128) = match suffix {
+        "" => (1, 1),
+        "n" => (1, 1_000_000_000),
+        "u" => (1, 1_000_000),
+        "m" => (1, 1000),
+        "k" => (1000, 1),
+        "M" => (1_000_000, 1),
+        "G" => (1_000_000_000, 1),
+        "T" => (1_000_000_000_000, 1),
+        "P" => (1_000_000_000_000_000, 1),
+        "E" => (1_000_000_000_000_000_000, 1),
+        "Ki" => (1 << 10, 1),
+        "Mi" => (1 << 20, 1),
+        "Gi" => (1 << 30, 1),
+        "Ti" => (1 << 40, 1),
+        "Pi" => (1 << 50, 1),
+        "Ei" => (1 << 60, 1),
+        exp if exp.starts_with(['e', 'E']) => {
+            let power: i32 = exp[1..].parse().map_err(|_| ParseQuantityError)?;
+            if power.abs() > 18 {
+                return Err(ParseQuantityError);
+            }
+            let factor = 10i128.pow(power.unsigned_abs());
+            if power >= 0 { (factor, 1) } else { (1, factor) }
+        }
+        _ => return Err(ParseQuantityError),
+    };
+    let milli = div_ceil(nanos.saturating_mul(num), den.saturating_mul(1_000_000));
+    Ok(sign * milli)
+}
+
+fn div_ceil(a: i128, b: i128) -> i128 {
+    if a >= 0 { (a + b - 1) / b } else { a / b }
+}
+
+/// CPU in millicores, or `None` if the string is not a quantity.
+pub fn cpu_millis(q: &Quantity) -> Option<i64> {
+    parse_milli(&q.0)
+        .ok()
+        .map(|m| m.clamp(i64::MIN as i128, i64::MAX as i128) as i64)
+}
+
+/// A quantity in whole units, rounded up (memory and storage in bytes, counts).
+pub fn whole_units(q: &Quantity) -> Option<i64> {
+    parse_milli(&q.0)
+        .ok()
+        .map(|m| div_ceil(m, 1000).clamp(i64::MIN as i128, i64::MAX as i128) as i64)
+}
+
+/// Formats bytes the way the API server canonicalises binary quantities ("128Mi", "1536Mi").
+pub fn format_bytes(bytes: i64) -> String {
+    const UNITS: [(&str, i64); 6] = [
+        ("Ei", 1 << 60),
+        ("Pi", 1 << 50),
+        ("Ti", 1 << 40),
+        ("Gi", 1 << 30),
+        ("Mi", 1 << 20),
+        ("Ki", 1 << 10),
+    ];
+    if bytes == 0 {
+        return "0".to_string();
+    }
+    for (suffix, size) in UNITS {
+        if bytes % size == 0 {
+            return format!("{}{suffix}", bytes / size);
+        }
+    }
+    bytes.to_string()
+}
+
+/// Formats millicores as the API server does ("250m", "2").
+pub fn format_cpu(millis: i64) -> String {
+    if millis % 1000 == 0 {
+        (millis / 1000).to_string()
+    } else {
+        format!("{millis}m")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn q(s: &str) -> Quantity {
+        Quantity(s.to_string())
+    }
+
+    #[test]
+    fn parses_cpu_and_memory() {
+        assert_eq!(cpu_millis(&q("500m")), Some(500));
+        assert_eq!(cpu_millis(&q("2")), Some(2000));
+        assert_eq!(cpu_millis(&q("0.25")), Some(250));
+        assert_eq!(cpu_millis(&q("0.1m")), Some(1), "sub-milli rounds up");
+        assert_eq!(cpu_millis(&q("3920m")), Some(3920));
+        assert_eq!(whole_units(&q("128Mi")), Some(128 << 20));
+        assert_eq!(whole_units(&q("1.5Gi")), Some(1536 << 20));
+        assert_eq!(whole_units(&q("16393244Ki")), Some(16_393_244 << 10));
+        assert_eq!(whole_units(&q("1e3")), Some(1000));
+        assert_eq!(whole_units(&q("100M")), Some(100_000_000));
+        assert_eq!(whole_units(&q("-4Mi")), Some(-(4 << 20)));
+        assert_eq!(whole_units(&q("110")), Some(110));
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        for bad in ["", "Mi", "12Q", "1.2.3", "abc", "1e", "--1", "1e99"] {
+            assert_eq!(parse_milli(bad), Err(ParseQuantityError), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn formats_canonically() {
+        assert_eq!(format_bytes(128 << 20), "128Mi");
+        assert_eq!(format_bytes(1536 << 20), "1536Mi");
+        assert_eq!(format_bytes(1 << 30), "1Gi");
+        assert_eq!(format_bytes(1000), "1000");
+        assert_eq!(format_cpu(250), "250m");
+        assert_eq!(format_cpu(2000), "2");
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(s in ".{0,24}") {
+            let _ = parse_milli(&s);
+        }
+
+        #[test]
+        fn binary_round_trip(n in 1i64..1_000_000, unit in 0usize..4) {
+            let bytes = n << (10 * (unit + 1));
+            prop_assert_eq!(whole_units(&q(&format_bytes(bytes))), Some(bytes));
+        }
+    }
+}

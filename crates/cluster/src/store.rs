@@ -1,0 +1,233 @@
+//! The object store: every kind the simulator models, as k8s-openapi types behind `Arc` so that
+//! forking a cluster copies pointers, not objects. Keys are ordered, so iteration (and with it
+//! every controller decision) is deterministic.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Endpoints, Event, Namespace, Node, PersistentVolumeClaim, Pod, ResourceQuota,
+    Secret, Service, ServiceAccount,
+};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::storage::v1::StorageClass;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// `(namespace, name)`; cluster-scoped objects have an empty namespace.
+pub type ObjectKey = (String, String);
+
+pub fn key(namespace: &str, name: &str) -> ObjectKey {
+    (namespace.to_string(), name.to_string())
+}
+
+/// A kind the store holds, with what the API server needs to know about it.
+pub trait Stored:
+    k8s_openapi::Resource
+    + k8s_openapi::Metadata<Ty = ObjectMeta>
+    + Clone
+    + PartialEq
+    + Serialize
+    + DeserializeOwned
+    + Send
+    + Sync
+    + 'static
+{
+    const OBJECT_KIND: Kind;
+    fn map(store: &Store) -> &ObjectMap<Self>;
+    fn map_mut(store: &mut Store) -> &mut ObjectMap<Self>;
+}
+
+/// Objects of one kind.
+#[derive(Clone, Debug)]
+pub struct ObjectMap<T>(BTreeMap<ObjectKey, Arc<T>>);
+
+impl<T> Default for ObjectMap<T> {
+    fn default() -> Self {
+        ObjectMap(BTreeMap::new())
+    }
+}
+
+impl<T: Stored> ObjectMap<T> {
+    pub fn get(&self, namespace: &str, name: &str) -> Option<&Arc<T>> {
+        // Avoids allocating a key for the common lookup.
+        self.0
+            .range::<(String, String), _>(key(namespace, name)..)
+            .next()
+            .filter(|((ns, n), _)| ns == namespace && n == name)
+            .map(|(_, v)| v)
+    }
+
+    /// All objects, ordered by namespace then name.
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<T>> {
+        self.0.values()
+    }
+
+    /// Objects in one namespace, ordered by name.
+    pub fn in_namespace<'a>(&'a self, namespace: &'a str) -> impl Iterator<Item = &'a Arc<T>> + 'a {
+        self.0
+            .range::<(String, String), _>((namespace.to_string(), String::new())..)
+            .take_while(move |((ns, _), _)| ns == namespace)
+            .map(|(_, v)| v)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub(crate) fn insert(&mut self, obj: Arc<T>) {
+        let meta = obj.metadata();
+        let k = key(
+            meta.namespace.as_deref().unwrap_or(""),
+            meta.name.as_deref().unwrap_or(""),
+        );
+        self.0.insert(k, obj);
+    }
+
+    pub(crate) fn remove(&mut self, namespace: &str, name: &str) -> Option<Arc<T>> {
+        self.0.remove(&key(namespace, name))
+    }
+}
+
+/// Dispatches a generic operation on a [`Kind`] known only at run time.
+pub trait KindVisitor {
+    type Output;
+    fn visit<T: Stored + crate::admission::Schema>(self) -> Self::Output;
+}
+
+macro_rules! kinds {
+    ($($variant:ident => $ty:ty, $field:ident, $plural:literal, $short:expr;)*) => {
+        /// Every kind the simulator stores.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        pub enum Kind { $($variant),* }
+
+        impl Kind {
+            pub const ALL: &'static [Kind] = &[$(Kind::$variant),*];
+
+            /// The resource name in URLs and messages (`pods`, `deployments`).
+            pub fn plural(self) -> &'static str {
+                match self { $(Kind::$variant => $plural),* }
+            }
+
+            /// kubectl's short names (`po`, `deploy`).
+            pub fn short_names(self) -> &'static [&'static str] {
+                match self { $(Kind::$variant => $short),* }
+            }
+
+            pub fn name(self) -> &'static str {
+                match self { $(Kind::$variant => <$ty as k8s_openapi::Resource>::KIND),* }
+            }
+
+            pub fn api_version(self) -> &'static str {
+                match self { $(Kind::$variant => <$ty as k8s_openapi::Resource>::API_VERSION),* }
+            }
+
+            pub fn group(self) -> &'static str {
+                match self { $(Kind::$variant => <$ty as k8s_openapi::Resource>::GROUP),* }
+            }
+
+            pub fn namespaced(self) -> bool {
+                self != Kind::Namespace && self != Kind::Node && self != Kind::StorageClass
+            }
+
+            /// `deployments.apps`, as the API server names a resource in messages.
+            pub fn qualified_plural(self) -> String {
+                if self.group().is_empty() {
+                    self.plural().to_string()
+                } else {
+                    format!("{}.{}", self.plural(), self.group())
+                }
+            }
+
+            pub fn from_kind_name(kind: &str) -> Option<Kind> {
+                Kind::ALL.iter().copied().find(|k| k.name() == kind)
+            }
+
+            pub fn visit<V: KindVisitor>(self, visitor: V) -> V::Output {
+                match self { $(Kind::$variant => visitor.visit::<$ty>()),* }
+            }
+        }
+
+        /// All objects of the cluster.
+        #[derive(Clone, Debug, Default)]
+        pub struct Store {
+            $(pub(crate) $field: ObjectMap<$ty>,)*
+        }
+
+        $(impl Stored for $ty {
+            const OBJECT_KIND: Kind = Kind::$variant;
+            fn map(store: &Store) -> &ObjectMap<Self> { &store.$field }
+            fn map_mut(store: &mut Store) -> &mut ObjectMap<Self> { &mut store.$field }
+        })*
+
+        impl Store {
+            /// Every object as JSON, kinds in declaration order: the bytes the determinism
+            /// guarantee is about.
+            pub fn to_json(&self) -> serde_json::Value {
+                let mut out = serde_json::Map::new();
+                $(out.insert(
+                    $plural.to_string(),
+                    serde_json::Value::Array(self.$field.iter().map(|o| serde_json::to_value(o.as_ref()).unwrap_or_default()).collect()),
+                );)*
+                serde_json::Value::Object(out)
+            }
+
+            pub fn object_count(&self) -> usize {
+                0 $(+ self.$field.len())*
+            }
+        }
+    };
+}
+
+kinds! {
+    Namespace => Namespace, namespaces, "namespaces", &["ns"];
+    Node => Node, nodes, "nodes", &["no"];
+    Pod => Pod, pods, "pods", &["po"];
+    Deployment => Deployment, deployments, "deployments", &["deploy"];
+    ReplicaSet => ReplicaSet, replicasets, "replicasets", &["rs"];
+    StatefulSet => StatefulSet, statefulsets, "statefulsets", &["sts"];
+    Service => Service, services, "services", &["svc"];
+    Endpoints => Endpoints, endpoints, "endpoints", &["ep"];
+    Event => Event, events, "events", &["ev"];
+    ConfigMap => ConfigMap, configmaps, "configmaps", &["cm"];
+    Secret => Secret, secrets, "secrets", &[];
+    ServiceAccount => ServiceAccount, serviceaccounts, "serviceaccounts", &["sa"];
+    ResourceQuota => ResourceQuota, resourcequotas, "resourcequotas", &["quota"];
+    PersistentVolumeClaim => PersistentVolumeClaim, persistentvolumeclaims, "persistentvolumeclaims", &["pvc"];
+    StorageClass => StorageClass, storageclasses, "storageclasses", &["sc"];
+    NetworkPolicy => NetworkPolicy, networkpolicies, "networkpolicies", &["netpol"];
+    HorizontalPodAutoscaler => HorizontalPodAutoscaler, horizontalpodautoscalers, "horizontalpodautoscalers", &["hpa"];
+}
+
+impl Store {
+    pub fn get<T: Stored>(&self, namespace: &str, name: &str) -> Option<&Arc<T>> {
+        T::map(self).get(namespace, name)
+    }
+
+    pub fn list<T: Stored>(&self) -> impl Iterator<Item = &Arc<T>> {
+        T::map(self).iter()
+    }
+
+    pub fn list_in<'a, T: Stored>(
+        &'a self,
+        namespace: &'a str,
+    ) -> impl Iterator<Item = &'a Arc<T>> + 'a {
+        T::map(self).in_namespace(namespace)
+    }
+}
+
+/// Namespace and name of any object.
+pub fn ns_name<T: Stored>(obj: &T) -> (&str, &str) {
+    let m = obj.metadata();
+    (
+        m.namespace.as_deref().unwrap_or(""),
+        m.name.as_deref().unwrap_or(""),
+    )
+}
