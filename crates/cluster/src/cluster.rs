@@ -298,12 +298,15 @@ impl Cluster {
             obj.metadata_mut().namespace = None;
             String::new()
         };
+        // Admission errors name a generated object by its prefix, as the API server does.
+        let mut display_name = obj.metadata().name.clone().unwrap_or_default();
         if obj.metadata().name.as_deref().is_none_or(str::is_empty) {
             match obj.metadata().generate_name.clone() {
                 Some(prefix) if !prefix.is_empty() => {
                     let mut next = || self.rng.random::<u64>();
                     let name = format!("{prefix}{}", names::random_suffix(&mut next));
                     obj.metadata_mut().name = Some(name);
+                    display_name = prefix;
                 }
                 _ => {
                     return Err(ApiError::invalid(
@@ -352,7 +355,7 @@ impl Cluster {
         if !causes.is_empty() {
             return Err(ApiError::invalid(T::OBJECT_KIND, &name, causes));
         }
-        self.admit(&obj, &namespace, &name)?;
+        self.admit(&obj, &namespace, &display_name)?;
         let uid = self.new_uid();
         let now = self.now;
         let meta = obj.metadata_mut();

@@ -332,11 +332,7 @@ impl Cluster {
         let Some(pod) = (obj as &dyn std::any::Any).downcast_ref::<Pod>() else {
             return Ok(());
         };
-        let display = match (&pod.metadata.name, &pod.metadata.generate_name) {
-            (Some(n), _) if !n.is_empty() => n.clone(),
-            (_, Some(g)) => g.clone(),
-            _ => name.to_string(),
-        };
+        let display = name;
         let quotas: Vec<Arc<ResourceQuota>> = self
             .store
             .list_in::<ResourceQuota>(namespace)

@@ -590,6 +590,14 @@ impl Cluster {
         };
         let mut updated_d = (*d).clone();
         updated_d.status = Some(status);
+        if let Some(rs) = new_rs {
+            let revision = revision_of(&rs.metadata);
+            updated_d
+                .metadata
+                .annotations
+                .get_or_insert_default()
+                .insert(REVISION.into(), revision.to_string());
+        }
         self.commit_if_changed(updated_d, &d);
     }
 
