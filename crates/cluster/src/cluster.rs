@@ -524,7 +524,7 @@ impl Cluster {
     pub(crate) fn remove<T: Stored>(&mut self, namespace: &str, name: &str) -> Option<Arc<T>> {
         let old = T::map_mut(&mut self.store).remove(namespace, name)?;
         self.resource_version += 1;
-        self.on_change(T::OBJECT_KIND, namespace, name, Some(old.metadata()));
+        self.on_change(T::OBJECT_KIND, namespace, name, Some(old.metadata()), true);
         if let Some(uid) = old.metadata().uid.clone() {
             self.enqueue(Work::CollectGarbage(uid));
         }
@@ -538,7 +538,7 @@ impl Cluster {
         let obj = Arc::new(obj);
         T::map_mut(&mut self.store).insert(obj.clone());
         let (ns, name) = ns_name(obj.as_ref());
-        self.on_change(T::OBJECT_KIND, ns, name, Some(obj.metadata()));
+        self.on_change(T::OBJECT_KIND, ns, name, Some(obj.metadata()), false);
         obj
     }
 
@@ -583,7 +583,14 @@ impl Cluster {
     }
 
     /// Tells the controllers that watch `kind` about a change to `namespace/name`.
-    fn on_change(&mut self, kind: Kind, namespace: &str, name: &str, meta: Option<&ObjectMeta>) {
+    fn on_change(
+        &mut self,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        meta: Option<&ObjectMeta>,
+        removed: bool,
+    ) {
         let k = key(namespace, name);
         let owners: Vec<OwnerReference> = meta
             .and_then(|m| m.owner_references.clone())
@@ -611,7 +618,10 @@ impl Cluster {
                 self.enqueue_namespace::<Service>(namespace, Work::Endpoints);
                 self.enqueue_namespace::<ResourceQuota>(namespace, Work::Quota);
                 self.enqueue_namespace::<PersistentVolumeClaim>(namespace, Work::StorageClaim);
-                self.enqueue_pending_pods();
+                // A pod gone frees node capacity for pods waiting to be scheduled.
+                if removed {
+                    self.enqueue_pending_pods();
+                }
             }
             Kind::Service => self.enqueue(Work::Endpoints(k)),
             Kind::Endpoints => {

@@ -159,7 +159,9 @@ impl Cluster {
             self.runtime.pods.remove(k);
             return;
         };
-        let spec = pod.spec.clone().unwrap_or_default();
+        let Some(spec) = pod.spec.as_ref() else {
+            return;
+        };
         let Some(node_name) = spec.node_name.clone() else {
             return;
         };
@@ -352,8 +354,8 @@ impl Cluster {
 
     /// Advances container `i` to now; returns when it next needs attention.
     fn sync_container(&mut self, pod: &Pod, rt: &mut PodRuntime, i: usize) -> Option<SimTime> {
-        let spec = pod.spec.clone().unwrap_or_default();
-        let c = spec.containers.get(i)?.clone();
+        let spec = pod.spec.as_ref()?;
+        let c = spec.containers.get(i)?;
         let reporter = Reporter::Kubelet(rt.node.clone());
         let fp = field_path(&c);
         let now = self.now;
@@ -946,7 +948,9 @@ impl Cluster {
     /// The status the kubelet reports for `pod`.
     fn pod_status(&self, pod: &Pod, rt: &PodRuntime) -> PodStatus {
         let old = pod.status.clone().unwrap_or_default();
-        let spec = pod.spec.clone().unwrap_or_default();
+        let Some(spec) = pod.spec.as_ref() else {
+            return old;
+        };
         let now = self.now;
         let sandbox = now >= rt.sandbox_ready;
         let mut statuses: Vec<ContainerStatus> = spec

@@ -1,6 +1,7 @@
 //! Manifests: multi-document YAML applied to a cluster, and the baseline world that ships in the
 //! repository's `manifests/baseline/` (the same files apply to a real cluster).
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
@@ -65,6 +66,20 @@ pub fn parse_documents(file: &str, yaml: &str) -> Result<Vec<serde_json::Value>,
     Ok(docs.into_iter().filter(|d| d.is_object()).collect())
 }
 
+/// The baseline manifests, parsed once per process.
+fn baseline_documents() -> &'static [(&'static str, Vec<serde_json::Value>)] {
+    static DOCS: OnceLock<Vec<(&'static str, Vec<serde_json::Value>)>> = OnceLock::new();
+    DOCS.get_or_init(|| {
+        BASELINE
+            .iter()
+            .map(|(file, yaml)| match parse_documents(file, yaml) {
+                Ok(docs) => (*file, docs),
+                Err(e) => panic!("the shipped baseline manifests must parse: {e}"),
+            })
+            .collect()
+    })
+}
+
 impl Cluster {
     /// Applies every object of a multi-document YAML manifest (create or replace).
     pub fn apply_yaml(&mut self, file: &str, yaml: &str) -> Result<usize, ManifestError> {
@@ -97,9 +112,11 @@ impl Cluster {
     /// which the test suite rules out.
     pub fn baseline(seed: u64) -> Cluster {
         let mut cluster = Cluster::new(seed);
-        for (file, yaml) in BASELINE {
-            if let Err(e) = cluster.apply_yaml(file, yaml) {
-                panic!("the shipped baseline manifests must apply: {e}");
+        for (file, docs) in baseline_documents() {
+            for doc in docs {
+                if let Err(e) = cluster.apply_value(doc.clone()) {
+                    panic!("the shipped baseline manifest {file} must apply: {e}");
+                }
             }
         }
         cluster.run_until(Duration::from_secs(600), Cluster::workloads_ready);
