@@ -357,10 +357,10 @@ impl Cluster {
         let spec = pod.spec.as_ref()?;
         let c = spec.containers.get(i)?;
         let reporter = Reporter::Kubelet(rt.node.clone());
-        let fp = field_path(&c);
+        let fp = field_path(c);
         let now = self.now;
         if rt.containers.len() <= i {
-            rt.containers.push(ContainerRuntime::new(&c));
+            rt.containers.push(ContainerRuntime::new(c));
         }
         let image = c.image.clone().unwrap_or_default();
         // A changed image (the only mutable container field) restarts the container.
@@ -389,7 +389,7 @@ impl Cluster {
 
         if rt.containers[i].running.is_some() {
             // `None`: it exited at or before now.
-            if let Some(wake) = self.play_instance(pod, rt, i, &c) {
+            if let Some(wake) = self.play_instance(pod, rt, i, c) {
                 return wake;
             }
         }
@@ -439,7 +439,7 @@ impl Cluster {
             }
         }
 
-        let env = match resolve_env(self, pod, &c) {
+        let env = match resolve_env(self, pod, c) {
             Ok(env) => {
                 rt.containers[i].config_error = None;
                 env
@@ -463,7 +463,7 @@ impl Cluster {
             }
         };
 
-        let info = match self.pull_image(pod, rt, i, &c, &fp, &reporter) {
+        let info = match self.pull_image(pod, rt, i, c, &fp, &reporter) {
             Ok(info) => info,
             Err(wake) => return wake,
         };
@@ -488,7 +488,7 @@ impl Cluster {
             };
             cr.backoff = Some((next, now));
         }
-        let program = Program::for_container(&c, env);
+        let program = Program::for_container(c, env);
         let id = container_id(&format!(
             "{}/{}/{}/{}",
             pod.metadata.uid.as_deref().unwrap_or(""),
@@ -499,7 +499,7 @@ impl Cluster {
         let mut exit_at = program
             .exit
             .map(|e| (now + e.after, e.code, exit_reason(e.code)));
-        if let Some(limit) = memory_limit(&c)
+        if let Some(limit) = memory_limit(c)
             && let Some(after) = program.oom_after(limit)
             && exit_at.as_ref().is_none_or(|(t, _, _)| now + after < *t)
         {
@@ -554,7 +554,7 @@ impl Cluster {
             format!("Started container {}", c.name),
             reporter,
         );
-        match self.play_instance(pod, rt, i, &c) {
+        match self.play_instance(pod, rt, i, c) {
             Some(wake) => wake,
             None => self.sync_container(pod, rt, i),
         }

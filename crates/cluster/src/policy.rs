@@ -375,7 +375,7 @@ impl Cluster {
             if !missing.is_empty() {
                 return Err(ApiError::forbidden(
                     Kind::Pod,
-                    &display,
+                    display,
                     &format!("failed quota: {qname}: must specify {}", missing.join(",")),
                 ));
             }
@@ -397,7 +397,7 @@ impl Cluster {
             if !requested.is_empty() {
                 return Err(ApiError::forbidden(
                     Kind::Pod,
-                    &display,
+                    display,
                     &format!(
                         "exceeded quota: {qname}, requested: {}, used: {}, limited: {}",
                         requested.join(","),

@@ -75,7 +75,7 @@ fn memory_limit_below_working_set_is_oom_killed_with_crashloop_backoff_then_reco
         .iter()
         .skip(1)
         .zip(finishes.iter())
-        .map(|(s, f)| (s.as_second() - f.as_second()))
+        .map(|(s, f)| s.as_second() - f.as_second())
         .collect();
     assert!(gaps.len() >= 7, "restarts seen: {gaps:?}");
     assert_eq!(
