@@ -58,14 +58,6 @@ pub fn pod_template_hash(template: &PodTemplateSpec, collision_count: i32) -> St
     names::template_hash(&json, collision_count)
 }
 
-fn template_without_hash(t: &PodTemplateSpec) -> PodTemplateSpec {
-    let mut t = t.clone();
-    if let Some(labels) = t.metadata.as_mut().and_then(|m| m.labels.as_mut()) {
-        labels.remove(HASH_LABEL);
-    }
-    t
-}
-
 impl Cluster {
     pub(crate) fn reconcile_deployment(&mut self, k: &ObjectKey) {
         let Some(d) = self.store.get::<Deployment>(&k.0, &k.1).cloned() else {
@@ -94,23 +86,30 @@ impl Cluster {
             .as_ref()
             .and_then(|s| s.collision_count)
             .unwrap_or(0);
-        let hash = pod_template_hash(&spec.template, collision_count);
-        let template = template_without_hash(&spec.template);
+        // Hashing serialises the template: do it once per generation.
+        let cache_key = (
+            uid.clone(),
+            d.metadata.generation.unwrap_or(0),
+            collision_count,
+        );
+        let hash = match self.runtime.template_hashes.get(&cache_key) {
+            Some(h) => h.clone(),
+            None => {
+                let h = pod_template_hash(&spec.template, collision_count);
+                self.runtime.template_hashes.retain(|k, _| k.0 != uid);
+                self.runtime.template_hashes.insert(cache_key, h.clone());
+                h
+            }
+        };
         let max_revision = all
             .iter()
             .map(|rs| revision_of(&rs.metadata))
             .max()
             .unwrap_or(0);
+        // The ReplicaSet of this template: same hash label (a rollback finds its old one).
         let mut new_rs = all
             .iter()
-            .find(|rs| {
-                rs.spec
-                    .as_ref()
-                    .and_then(|s| s.template.as_ref())
-                    .map(template_without_hash)
-                    .as_ref()
-                    == Some(&template)
-            })
+            .find(|rs| rs.metadata.labels.as_ref().and_then(|l| l.get(HASH_LABEL)) == Some(&hash))
             .cloned();
         let mut created_new = false;
         let paused = spec.paused.unwrap_or(false);
