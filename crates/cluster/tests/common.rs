@@ -78,3 +78,16 @@ pub fn has_event(c: &Cluster, ns: &str, name: &str, reason: &str, message_part: 
 pub fn quantity(s: &str) -> cluster::k8s_openapi::apimachinery::pkg::api::resource::Quantity {
     cluster::k8s_openapi::apimachinery::pkg::api::resource::Quantity(s.to_string())
 }
+
+/// Sets the memory request and limit of a Deployment's first container.
+pub fn set_memory(c: &mut Cluster, ns: &str, name: &str, request: &str, limit: &str) {
+    edit_container(c, ns, name, |ct| {
+        let r = ct.resources.get_or_insert_default();
+        r.limits
+            .get_or_insert_default()
+            .insert("memory".into(), quantity(limit));
+        r.requests
+            .get_or_insert_default()
+            .insert("memory".into(), quantity(request));
+    });
+}

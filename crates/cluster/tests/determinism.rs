@@ -13,17 +13,7 @@ const HOUR: Duration = Duration::from_secs(3600);
 
 fn faulted(seed: u64) -> Cluster {
     let mut c = Cluster::baseline(seed);
-    edit_container(&mut c, "payments", "payment-api", |ct| {
-        let r = ct.resources.as_mut().unwrap();
-        r.limits
-            .as_mut()
-            .unwrap()
-            .insert("memory".into(), quantity("12Mi"));
-        r.requests
-            .as_mut()
-            .unwrap()
-            .insert("memory".into(), quantity("12Mi"));
-    });
+    set_memory(&mut c, "payments", "payment-api", "12Mi", "12Mi");
     edit_container(&mut c, "frontend", "web-app", |ct| {
         ct.image = Some("nginx:nonexistent-tag-99999".into())
     });

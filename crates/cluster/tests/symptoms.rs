@@ -30,17 +30,7 @@ fn memory_limit_below_working_set_is_oom_killed_with_crashloop_backoff_then_reco
     let mut c = Cluster::baseline(11);
     let old = pods(&c, "payments", "payment-api");
     assert_eq!(old.len(), 1);
-    edit_container(&mut c, "payments", "payment-api", |ct| {
-        let r = ct.resources.as_mut().unwrap();
-        r.limits
-            .as_mut()
-            .unwrap()
-            .insert("memory".into(), quantity("12Mi"));
-        r.requests
-            .as_mut()
-            .unwrap()
-            .insert("memory".into(), quantity("12Mi"));
-    });
+    set_memory(&mut c, "payments", "payment-api", "12Mi", "12Mi");
     // Watch the new pod second by second and note each start and each exit.
     let mut starts = Vec::new();
     let mut finishes = Vec::new();
@@ -98,17 +88,7 @@ fn memory_limit_below_working_set_is_oom_killed_with_crashloop_backoff_then_reco
     assert!(status(&new).restart_count >= 7);
 
     // Fix: raise the limit well above the working set.
-    edit_container(&mut c, "payments", "payment-api", |ct| {
-        let r = ct.resources.as_mut().unwrap();
-        r.limits
-            .as_mut()
-            .unwrap()
-            .insert("memory".into(), quantity("512Mi"));
-        r.requests
-            .as_mut()
-            .unwrap()
-            .insert("memory".into(), quantity("64Mi"));
-    });
+    set_memory(&mut c, "payments", "payment-api", "64Mi", "512Mi");
     assert!(c.run_until(5 * MIN, |c| deployment_available(
         c,
         "payments",
