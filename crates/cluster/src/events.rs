@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
 
 use crate::cluster::{Cluster, Work, meta};
-use crate::store::{Stored, key};
+use crate::store::Stored;
 use crate::time::SimTime;
 
 /// `Normal` or `Warning`.
@@ -173,7 +173,6 @@ pub fn events_for<'a>(
     namespace: &'a str,
     uid: &'a str,
 ) -> impl Iterator<Item = &'a Event> + 'a {
-    let _ = key;
     let mut events: Vec<&Event> = cluster
         .store
         .list_in::<Event>(namespace)

@@ -11,7 +11,6 @@ use crate::apps::App;
 use crate::cluster::Cluster;
 use crate::error::{ApiError, Reason};
 use crate::kubelet::{Instance, resolve_port};
-use crate::store::Kind;
 use crate::time::SimTime;
 
 /// What to read, as the `/log` subresource's query parameters.
@@ -396,7 +395,6 @@ fn render(
         App::PythonScript | App::Generic => {}
     }
     out.retain(|(t, _)| *t <= end);
-    let _ = Kind::Pod;
     out
 }
 

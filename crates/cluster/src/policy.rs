@@ -20,7 +20,7 @@ use crate::error::ApiError;
 use crate::events::{EventType, Reporter};
 use crate::kubelet::is_terminal;
 use crate::quantity;
-use crate::store::{Kind, ObjectKey, Stored, key, ns_name};
+use crate::store::{Kind, ObjectKey, Stored, ns_name};
 
 /// How long a provisioner takes to create a volume.
 const PROVISION_DELAY: Duration = Duration::from_millis(2500);
@@ -425,8 +425,3 @@ fn format_usage(resource: &str, milli: i128) -> Quantity {
 
 /// The CA bundle every namespace's `kube-root-ca.crt` carries (a fixed, simulated certificate).
 const SIMULATED_CA: &str = "-----BEGIN CERTIFICATE-----\nMIIC/jCCAeagAwIBAgIBADANBgkqhkiG9w0BAQsFADAVMRMwEQYDVQQDEwprdWJl\ncm5ldGVzMB4XDTI2MDEwNTA5MDAwMFoXDTM2MDEwMzA5MDAwMFowFTETMBEGA1UE\nAxMKa3ViZXJuZXRlczCCASIwDQYJKoZIhvcNAQEBBQADggEPADCCAQoCggEBAMvK\n-----END CERTIFICATE-----\n";
-
-#[allow(dead_code)]
-fn _key_used() -> ObjectKey {
-    key("", "")
-}

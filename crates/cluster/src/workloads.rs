@@ -909,12 +909,6 @@ impl Cluster {
                     }
                 }
                 Some(p) => {
-                    let current_rev = p
-                        .metadata
-                        .labels
-                        .as_ref()
-                        .and_then(|l| l.get("controller-revision-hash"))
-                        .cloned();
                     if p.metadata.deletion_timestamp.is_some() {
                         if ordered {
                             break;
@@ -924,7 +918,6 @@ impl Cluster {
                     if ordered && !is_ready(&p) {
                         break;
                     }
-                    let _ = current_rev;
                 }
             }
         }
