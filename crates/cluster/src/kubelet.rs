@@ -238,10 +238,13 @@ impl Cluster {
         }
 
         let status = self.pod_status(&pod, &rt);
-        let mut updated = (*pod).clone();
-        updated.status = Some(status);
         self.runtime.pods.insert(k.clone(), rt);
-        if let Some(old) = self.store.get::<Pod>(&k.0, &k.1).cloned() {
+        // Compare before cloning: most syncs report what is already there.
+        if pod.status.as_ref() != Some(&status)
+            && let Some(old) = self.store.get::<Pod>(&k.0, &k.1).cloned()
+        {
+            let mut updated = (*old).clone();
+            updated.status = Some(status);
             self.commit_if_changed(updated, &old);
         }
         if let Some(t) = wake {

@@ -79,8 +79,9 @@ fn requirement_matches(r: &NodeSelectorRequirement, labels: &BTreeMap<String, St
 }
 
 fn affinity_matches(pod: &Pod, node: &Node) -> bool {
-    let labels = node.metadata.labels.clone().unwrap_or_default();
-    let spec = pod.spec.clone().unwrap_or_default();
+    let empty = BTreeMap::new();
+    let labels = node.metadata.labels.as_ref().unwrap_or(&empty);
+    let Some(spec) = pod.spec.as_ref() else { return true };
     if !spec
         .node_selector
         .iter()
@@ -91,15 +92,16 @@ fn affinity_matches(pod: &Pod, node: &Node) -> bool {
     }
     let required = spec
         .affinity
-        .and_then(|a| a.node_affinity)
-        .and_then(|na| na.required_during_scheduling_ignored_during_execution);
+        .as_ref()
+        .and_then(|a| a.node_affinity.as_ref())
+        .and_then(|na| na.required_during_scheduling_ignored_during_execution.as_ref());
     match required {
         None => true,
         Some(sel) => sel.node_selector_terms.iter().any(|term| {
             term.match_expressions
                 .iter()
                 .flatten()
-                .all(|r| requirement_matches(r, &labels))
+                .all(|r| requirement_matches(r, labels))
                 && term.match_fields.iter().flatten().all(|r| {
                     let fields: BTreeMap<String, String> = [(
                         "metadata.name".to_string(),
@@ -117,7 +119,7 @@ impl Cluster {
         let Some(pod) = self.store.get::<Pod>(&k.0, &k.1).cloned() else {
             return;
         };
-        let spec = pod.spec.clone().unwrap_or_default();
+        let Some(spec) = pod.spec.as_ref() else { return };
         if spec.node_name.is_some()
             || pod.metadata.deletion_timestamp.is_some()
             || is_terminal(&pod)

@@ -67,7 +67,7 @@ impl Cluster {
             return;
         }
         let uid = d.metadata.uid.clone().unwrap_or_default();
-        let spec = d.spec.clone().unwrap_or_default();
+        let Some(spec) = d.spec.as_ref() else { return };
         let desired = spec.replicas.unwrap_or(1);
         let mut all: Vec<Arc<ReplicaSet>> = self
             .store
@@ -417,7 +417,7 @@ impl Cluster {
         let Some(d) = self.store.get::<Deployment>(&k.0, &k.1).cloned() else {
             return;
         };
-        let spec = d.spec.clone().unwrap_or_default();
+        let Some(spec) = d.spec.as_ref() else { return };
         let desired = spec.replicas.unwrap_or(1);
         let rss: Vec<Arc<ReplicaSet>> = self
             .store
@@ -587,15 +587,15 @@ impl Cluster {
             collision_count: old_status.collision_count,
             terminating_replicas: None,
         };
+        let revision = new_rs.map(|rs| revision_of(&rs.metadata).to_string());
+        let current_revision = d.metadata.annotations.as_ref().and_then(|a| a.get(REVISION));
+        if d.status.as_ref() == Some(&status) && (revision.is_none() || revision.as_ref() == current_revision) {
+            return;
+        }
         let mut updated_d = (*d).clone();
         updated_d.status = Some(status);
-        if let Some(rs) = new_rs {
-            let revision = revision_of(&rs.metadata);
-            updated_d
-                .metadata
-                .annotations
-                .get_or_insert_default()
-                .insert(REVISION.into(), revision.to_string());
+        if let Some(revision) = revision {
+            updated_d.metadata.annotations.get_or_insert_default().insert(REVISION.into(), revision);
         }
         self.commit_if_changed(updated_d, &d);
     }
@@ -608,7 +608,7 @@ impl Cluster {
             return;
         }
         let uid = rs.metadata.uid.clone().unwrap_or_default();
-        let spec = rs.spec.clone().unwrap_or_default();
+        let Some(spec) = rs.spec.as_ref() else { return };
         let desired = spec.replicas.unwrap_or(1);
         let pods: Vec<Arc<Pod>> = self
             .store
@@ -780,7 +780,9 @@ impl Cluster {
                 Work::ReplicaSet(k.clone()),
             );
         }
-        if let Some(current) = self.store.get::<ReplicaSet>(&k.0, &k.1).cloned() {
+        if let Some(current) = self.store.get::<ReplicaSet>(&k.0, &k.1).cloned()
+            && current.status.as_ref() != Some(&status)
+        {
             let mut updated = (*current).clone();
             updated.status = Some(status);
             self.commit_if_changed(updated, &current);
@@ -795,7 +797,7 @@ impl Cluster {
             return;
         }
         let uid = sts.metadata.uid.clone().unwrap_or_default();
-        let spec = sts.spec.clone().unwrap_or_default();
+        let Some(spec) = sts.spec.as_ref() else { return };
         let desired = spec.replicas.unwrap_or(1);
         let revision = format!("{}-{}", k.1, pod_template_hash(&spec.template, 0));
         let ordered = spec.pod_management_policy.as_deref() != Some("Parallel");
@@ -1008,7 +1010,9 @@ impl Cluster {
             collision_count: Some(0),
             conditions: None,
         };
-        if let Some(current) = self.store.get::<StatefulSet>(&k.0, &k.1).cloned() {
+        if let Some(current) = self.store.get::<StatefulSet>(&k.0, &k.1).cloned()
+            && current.status.as_ref() != Some(&status)
+        {
             let mut updated = (*current).clone();
             updated.status = Some(status);
             self.commit_if_changed(updated, &current);
