@@ -524,7 +524,13 @@ impl Cluster {
     pub(crate) fn remove<T: Stored>(&mut self, namespace: &str, name: &str) -> Option<Arc<T>> {
         let old = T::map_mut(&mut self.store).remove(namespace, name)?;
         self.resource_version += 1;
-        self.on_change(T::OBJECT_KIND, namespace, name, Some(old.metadata()), true);
+        self.on_change(
+            T::OBJECT_KIND,
+            namespace,
+            name,
+            Some(old.metadata()),
+            PodChange::REMOVED,
+        );
         if let Some(uid) = old.metadata().uid.clone() {
             self.enqueue(Work::CollectGarbage(uid));
         }
@@ -536,9 +542,17 @@ impl Cluster {
         self.resource_version += 1;
         obj.metadata_mut().resource_version = Some(self.resource_version.to_string());
         let obj = Arc::new(obj);
-        T::map_mut(&mut self.store).insert(obj.clone());
         let (ns, name) = ns_name(obj.as_ref());
-        self.on_change(T::OBJECT_KIND, ns, name, Some(obj.metadata()), false);
+        let change = if T::OBJECT_KIND == Kind::Pod {
+            let before = T::map(&self.store)
+                .get(ns, name)
+                .map(|o| as_kind::<T, Pod>(o.as_ref()));
+            PodChange::between(before, as_kind::<T, Pod>(obj.as_ref()))
+        } else {
+            PodChange::REMOVED
+        };
+        T::map_mut(&mut self.store).insert(obj.clone());
+        self.on_change(T::OBJECT_KIND, ns, name, Some(obj.metadata()), change);
         obj
     }
 
@@ -589,7 +603,7 @@ impl Cluster {
         namespace: &str,
         name: &str,
         meta: Option<&ObjectMeta>,
-        removed: bool,
+        pod_change: PodChange,
     ) {
         let k = key(namespace, name);
         let owners: Vec<OwnerReference> = meta
@@ -606,8 +620,13 @@ impl Cluster {
                 }
             }
             Kind::Pod => {
-                self.enqueue(Work::Schedule(k.clone()));
-                self.enqueue(Work::Kubelet(k));
+                if pod_change.spec {
+                    self.enqueue(Work::Schedule(k.clone()));
+                    self.enqueue(Work::Kubelet(k));
+                }
+                if !pod_change.observed {
+                    return;
+                }
                 for o in &owners {
                     match o.kind.as_str() {
                         "ReplicaSet" => self.enqueue(Work::ReplicaSet(key(namespace, &o.name))),
@@ -619,7 +638,7 @@ impl Cluster {
                 self.enqueue_namespace::<ResourceQuota>(namespace, Work::Quota);
                 self.enqueue_namespace::<PersistentVolumeClaim>(namespace, Work::StorageClaim);
                 // A pod gone frees node capacity for pods waiting to be scheduled.
-                if removed {
+                if pod_change.removed {
                     self.enqueue_pending_pods();
                 }
             }
@@ -769,6 +788,50 @@ impl Cluster {
             0
         } else {
             self.rng.random_range(0..n)
+        }
+    }
+}
+
+/// What a write to a pod changed, so that controllers only wake for what they watch: the
+/// kubelet and scheduler for spec and deletion, the others for what they count.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PodChange {
+    spec: bool,
+    observed: bool,
+    removed: bool,
+}
+
+impl PodChange {
+    const REMOVED: PodChange = PodChange {
+        spec: true,
+        observed: true,
+        removed: true,
+    };
+
+    fn between(before: Option<&Pod>, after: &Pod) -> PodChange {
+        let Some(before) = before else {
+            return PodChange {
+                spec: true,
+                observed: true,
+                removed: false,
+            };
+        };
+        fn signature(p: &Pod) -> impl PartialEq + '_ {
+            let status = p.status.as_ref();
+            (
+                p.metadata.deletion_timestamp.is_some(),
+                status.and_then(|s| s.phase.as_deref()),
+                status.and_then(|s| s.pod_ip.as_deref()),
+                crate::selectors::is_ready(p),
+                p.metadata.labels.as_ref(),
+                p.metadata.owner_references.as_ref(),
+            )
+        }
+        PodChange {
+            spec: before.spec != after.spec
+                || before.metadata.deletion_timestamp != after.metadata.deletion_timestamp,
+            observed: before.spec != after.spec || signature(before) != signature(after),
+            removed: false,
         }
     }
 }

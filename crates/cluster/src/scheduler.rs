@@ -81,7 +81,9 @@ fn requirement_matches(r: &NodeSelectorRequirement, labels: &BTreeMap<String, St
 fn affinity_matches(pod: &Pod, node: &Node) -> bool {
     let empty = BTreeMap::new();
     let labels = node.metadata.labels.as_ref().unwrap_or(&empty);
-    let Some(spec) = pod.spec.as_ref() else { return true };
+    let Some(spec) = pod.spec.as_ref() else {
+        return true;
+    };
     if !spec
         .node_selector
         .iter()
@@ -94,7 +96,10 @@ fn affinity_matches(pod: &Pod, node: &Node) -> bool {
         .affinity
         .as_ref()
         .and_then(|a| a.node_affinity.as_ref())
-        .and_then(|na| na.required_during_scheduling_ignored_during_execution.as_ref());
+        .and_then(|na| {
+            na.required_during_scheduling_ignored_during_execution
+                .as_ref()
+        });
     match required {
         None => true,
         Some(sel) => sel.node_selector_terms.iter().any(|term| {
@@ -119,7 +124,9 @@ impl Cluster {
         let Some(pod) = self.store.get::<Pod>(&k.0, &k.1).cloned() else {
             return;
         };
-        let Some(spec) = pod.spec.as_ref() else { return };
+        let Some(spec) = pod.spec.as_ref() else {
+            return;
+        };
         if spec.node_name.is_some()
             || pod.metadata.deletion_timestamp.is_some()
             || is_terminal(&pod)

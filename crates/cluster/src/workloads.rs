@@ -86,21 +86,7 @@ impl Cluster {
             .as_ref()
             .and_then(|s| s.collision_count)
             .unwrap_or(0);
-        // Hashing serialises the template: do it once per generation.
-        let cache_key = (
-            uid.clone(),
-            d.metadata.generation.unwrap_or(0),
-            collision_count,
-        );
-        let hash = match self.runtime.template_hashes.get(&cache_key) {
-            Some(h) => h.clone(),
-            None => {
-                let h = pod_template_hash(&spec.template, collision_count);
-                self.runtime.template_hashes.retain(|k, _| k.0 != uid);
-                self.runtime.template_hashes.insert(cache_key, h.clone());
-                h
-            }
-        };
+        let hash = self.template_hash(&uid, d.metadata.generation, collision_count, &spec.template);
         let max_revision = all
             .iter()
             .map(|rs| revision_of(&rs.metadata))
@@ -334,6 +320,28 @@ impl Cluster {
         }
 
         self.sync_deployment_status(k, &uid, new_name.as_deref(), created_new, max_unavailable);
+    }
+
+    /// The template's hash, computed (it serialises the template) once per owner generation.
+    fn template_hash(
+        &mut self,
+        owner_uid: &str,
+        generation: Option<i64>,
+        collision_count: i32,
+        template: &PodTemplateSpec,
+    ) -> String {
+        let cache_key = (
+            owner_uid.to_string(),
+            generation.unwrap_or(0),
+            collision_count,
+        );
+        if let Some(h) = self.runtime.template_hashes.get(&cache_key) {
+            return h.clone();
+        }
+        let h = pod_template_hash(template, collision_count);
+        self.runtime.template_hashes.retain(|k, _| k.0 != owner_uid);
+        self.runtime.template_hashes.insert(cache_key, h.clone());
+        h
     }
 
     fn replicas_total(&self, ns: &str, deploy_uid: &str) -> i32 {
@@ -588,14 +596,24 @@ impl Cluster {
             terminating_replicas: None,
         };
         let revision = new_rs.map(|rs| revision_of(&rs.metadata).to_string());
-        let current_revision = d.metadata.annotations.as_ref().and_then(|a| a.get(REVISION));
-        if d.status.as_ref() == Some(&status) && (revision.is_none() || revision.as_ref() == current_revision) {
+        let current_revision = d
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(REVISION));
+        if d.status.as_ref() == Some(&status)
+            && (revision.is_none() || revision.as_ref() == current_revision)
+        {
             return;
         }
         let mut updated_d = (*d).clone();
         updated_d.status = Some(status);
         if let Some(revision) = revision {
-            updated_d.metadata.annotations.get_or_insert_default().insert(REVISION.into(), revision);
+            updated_d
+                .metadata
+                .annotations
+                .get_or_insert_default()
+                .insert(REVISION.into(), revision);
         }
         self.commit_if_changed(updated_d, &d);
     }
@@ -797,9 +815,15 @@ impl Cluster {
             return;
         }
         let uid = sts.metadata.uid.clone().unwrap_or_default();
-        let Some(spec) = sts.spec.as_ref() else { return };
+        let Some(spec) = sts.spec.as_ref() else {
+            return;
+        };
         let desired = spec.replicas.unwrap_or(1);
-        let revision = format!("{}-{}", k.1, pod_template_hash(&spec.template, 0));
+        let revision = format!(
+            "{}-{}",
+            k.1,
+            self.template_hash(&uid, sts.metadata.generation, 0, &spec.template)
+        );
         let ordered = spec.pod_management_policy.as_deref() != Some("Parallel");
         let pod_name = |i: i32| format!("{}-{i}", k.1);
         let reporter = || Reporter::Controller("statefulset-controller");
