@@ -846,18 +846,92 @@ impl crate::store::KindVisitor for ApplyValue<'_> {
     fn visit<T: Stored + Schema>(self) -> Self::Output {
         let obj: T =
             serde_json::from_value(self.value).map_err(|e| ApiError::bad_request(e.to_string()))?;
+        let stored = self.cluster.create_or_replace(obj)?;
+        serde_json::to_value(stored.as_ref()).map_err(|e| ApiError::bad_request(e.to_string()))
+    }
+}
+
+/// An object of any stored kind, decoded once so that it can be applied to many clusters
+/// without decoding it again.
+pub struct TypedObject {
+    kind: Kind,
+    object: Box<dyn std::any::Any + Send + Sync>,
+}
+
+impl TypedObject {
+    pub fn from_value(value: serde_json::Value) -> Result<TypedObject, ApiError> {
+        let kind_name = value
+            .get("kind")
+            .and_then(|k| k.as_str())
+            .unwrap_or("")
+            .to_string();
+        let kind = Kind::from_kind_name(&kind_name).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "no matches for kind \"{kind_name}\" in the simulated cluster"
+            ))
+        })?;
+        kind.visit(Decode(value))
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+}
+
+struct Decode(serde_json::Value);
+
+impl crate::store::KindVisitor for Decode {
+    type Output = Result<TypedObject, ApiError>;
+    fn visit<T: Stored + Schema>(self) -> Self::Output {
+        let obj: T =
+            serde_json::from_value(self.0).map_err(|e| ApiError::bad_request(e.to_string()))?;
+        Ok(TypedObject {
+            kind: T::OBJECT_KIND,
+            object: Box::new(obj),
+        })
+    }
+}
+
+struct ApplyTyped<'a> {
+    cluster: &'a mut Cluster,
+    object: &'a TypedObject,
+}
+
+impl crate::store::KindVisitor for ApplyTyped<'_> {
+    type Output = Result<(), ApiError>;
+    fn visit<T: Stored + Schema>(self) -> Self::Output {
+        let obj = self
+            .object
+            .object
+            .downcast_ref::<T>()
+            .cloned()
+            .ok_or_else(|| ApiError::bad_request("object does not match its kind"))?;
+        self.cluster.create_or_replace(obj).map(|_| ())
+    }
+}
+
+impl Cluster {
+    /// Creates the object, or replaces it if it exists: `kubectl apply` of a whole object.
+    pub fn create_or_replace<T: Schema>(&mut self, obj: T) -> Result<Arc<T>, ApiError> {
         let (ns, name) = ns_name(&obj);
         let ns = if T::OBJECT_KIND.namespaced() && ns.is_empty() {
             "default"
         } else {
             ns
         };
-        let stored = if self.cluster.store.get::<T>(ns, name).is_some() {
-            self.cluster.update(obj)?
+        if self.store.get::<T>(ns, name).is_some() {
+            self.update(obj)
         } else {
-            self.cluster.create(obj)?
-        };
-        serde_json::to_value(stored.as_ref()).map_err(|e| ApiError::bad_request(e.to_string()))
+            self.create(obj)
+        }
+    }
+
+    /// Applies a decoded object.
+    pub fn apply_typed(&mut self, object: &TypedObject) -> Result<(), ApiError> {
+        object.kind.visit(ApplyTyped {
+            cluster: self,
+            object,
+        })
     }
 }
 

@@ -123,13 +123,17 @@ impl Cluster {
             reporting_instance: Some(reporter.host().unwrap_or("").to_string()),
             ..Default::default()
         };
-        if let Ok(stored) = self.create(event) {
-            self.runtime.events.insert(index_key, (namespace, name));
-            if !self.timers.iter().any(|(_, w)| *w == Work::ExpireEvents) {
-                let at = SimTime::from_time(stored.last_timestamp.as_ref().unwrap_or(&now.time()))
-                    + self.config.event_ttl;
-                self.schedule(at, Work::ExpireEvents);
-            }
+        // Events are written by the components themselves: no admission to go through, and the
+        // name is unique by construction.
+        let mut event = event;
+        event.metadata.uid = Some(self.new_uid());
+        event.metadata.creation_timestamp = Some(now.time());
+        self.commit(event);
+        self.runtime.events.insert(index_key, (namespace, name));
+        if self.runtime.event_expiry.is_none() {
+            let at = now + self.config.event_ttl;
+            self.runtime.event_expiry = Some(at);
+            self.schedule(at, Work::ExpireEvents);
         }
     }
 
@@ -161,8 +165,14 @@ impl Cluster {
             let gone: std::collections::BTreeSet<(String, String)> = expired.into_iter().collect();
             self.runtime.events.retain(|_, v| !gone.contains(v));
         }
-        if let Some(oldest) = self.store.list::<Event>().map(|e| last(e)).min() {
-            self.schedule(oldest + ttl, Work::ExpireEvents);
+        self.runtime.event_expiry = self
+            .store
+            .list::<Event>()
+            .map(|e| last(e))
+            .min()
+            .map(|oldest| oldest + ttl);
+        if let Some(at) = self.runtime.event_expiry {
+            self.schedule(at, Work::ExpireEvents);
         }
     }
 }

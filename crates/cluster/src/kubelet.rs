@@ -42,6 +42,8 @@ pub struct Runtime {
     pub(crate) next_ip: BTreeMap<String, u32>,
     /// Event aggregation index.
     pub(crate) events: EventIndex,
+    /// When the next event expiry pass is scheduled.
+    pub(crate) event_expiry: Option<SimTime>,
     /// Pod template hashes by (deployment uid, generation, collision count).
     pub(crate) template_hashes: BTreeMap<(String, i64, i32), String>,
     /// Consecutive failed reconciles per object, for the work queue's back-off.

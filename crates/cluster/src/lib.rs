@@ -30,7 +30,7 @@ pub mod time;
 mod workloads;
 
 pub use admission::{Schema, default_storage_class, image_tag, qos_class};
-pub use cluster::{Cluster, ClusterConfig, DeleteOptions, Propagation, meta};
+pub use cluster::{Cluster, ClusterConfig, DeleteOptions, Propagation, TypedObject, meta};
 pub use error::{ApiError, FieldError, Reason};
 pub use events::{EventType, events_for};
 pub use store::{Kind, KindVisitor, ObjectMap, Store, Stored};

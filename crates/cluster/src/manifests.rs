@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 
-use crate::cluster::Cluster;
+use crate::cluster::{Cluster, TypedObject};
 use crate::error::ApiError;
 use crate::selectors;
 
@@ -66,15 +66,20 @@ pub fn parse_documents(file: &str, yaml: &str) -> Result<Vec<serde_json::Value>,
     Ok(docs.into_iter().filter(|d| d.is_object()).collect())
 }
 
-/// The baseline manifests, parsed once per process.
-fn baseline_documents() -> &'static [(&'static str, Vec<serde_json::Value>)] {
-    static DOCS: OnceLock<Vec<(&'static str, Vec<serde_json::Value>)>> = OnceLock::new();
+/// The baseline manifests, parsed and decoded once per process.
+fn baseline_documents() -> &'static [(&'static str, Vec<TypedObject>)] {
+    static DOCS: OnceLock<Vec<(&'static str, Vec<TypedObject>)>> = OnceLock::new();
     DOCS.get_or_init(|| {
         BASELINE
             .iter()
-            .map(|(file, yaml)| match parse_documents(file, yaml) {
-                Ok(docs) => (*file, docs),
-                Err(e) => panic!("the shipped baseline manifests must parse: {e}"),
+            .map(|(file, yaml)| {
+                let docs = parse_documents(file, yaml)
+                    .unwrap_or_else(|e| panic!("the shipped baseline manifests must parse: {e}"));
+                let typed = docs
+                    .into_iter()
+                    .map(|d| TypedObject::from_value(d).unwrap_or_else(|e| panic!("{file}: {e}")))
+                    .collect();
+                (*file, typed)
             })
             .collect()
     })
@@ -114,7 +119,7 @@ impl Cluster {
         let mut cluster = Cluster::new(seed);
         for (file, docs) in baseline_documents() {
             for doc in docs {
-                if let Err(e) = cluster.apply_value(doc.clone()) {
+                if let Err(e) = cluster.apply_typed(doc) {
                     panic!("the shipped baseline manifest {file} must apply: {e}");
                 }
             }

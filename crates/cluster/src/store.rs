@@ -41,58 +41,69 @@ pub trait Stored:
     fn map_mut(store: &mut Store) -> &mut ObjectMap<Self>;
 }
 
-/// Objects of one kind.
+/// Objects of one kind, by namespace then name: lookups borrow, iteration is ordered.
 #[derive(Clone, Debug)]
-pub struct ObjectMap<T>(BTreeMap<ObjectKey, Arc<T>>);
+pub struct ObjectMap<T> {
+    by_namespace: BTreeMap<String, BTreeMap<String, Arc<T>>>,
+    len: usize,
+}
 
 impl<T> Default for ObjectMap<T> {
     fn default() -> Self {
-        ObjectMap(BTreeMap::new())
+        ObjectMap {
+            by_namespace: BTreeMap::new(),
+            len: 0,
+        }
     }
 }
 
 impl<T: Stored> ObjectMap<T> {
     pub fn get(&self, namespace: &str, name: &str) -> Option<&Arc<T>> {
-        // Avoids allocating a key for the common lookup.
-        self.0
-            .range::<(String, String), _>(key(namespace, name)..)
-            .next()
-            .filter(|((ns, n), _)| ns == namespace && n == name)
-            .map(|(_, v)| v)
+        self.by_namespace.get(namespace)?.get(name)
     }
 
     /// All objects, ordered by namespace then name.
     pub fn iter(&self) -> impl Iterator<Item = &Arc<T>> {
-        self.0.values()
+        self.by_namespace.values().flat_map(BTreeMap::values)
     }
 
     /// Objects in one namespace, ordered by name.
     pub fn in_namespace<'a>(&'a self, namespace: &'a str) -> impl Iterator<Item = &'a Arc<T>> + 'a {
-        self.0
-            .range::<(String, String), _>((namespace.to_string(), String::new())..)
-            .take_while(move |((ns, _), _)| ns == namespace)
-            .map(|(_, v)| v)
+        self.by_namespace
+            .get(namespace)
+            .into_iter()
+            .flat_map(BTreeMap::values)
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len == 0
     }
 
     pub(crate) fn insert(&mut self, obj: Arc<T>) {
         let meta = obj.metadata();
-        let k = key(
-            meta.namespace.as_deref().unwrap_or(""),
-            meta.name.as_deref().unwrap_or(""),
-        );
-        self.0.insert(k, obj);
+        let namespace = meta.namespace.as_deref().unwrap_or("");
+        let name = meta.name.clone().unwrap_or_default();
+        let names = match self.by_namespace.get_mut(namespace) {
+            Some(names) => names,
+            None => self.by_namespace.entry(namespace.to_string()).or_default(),
+        };
+        if names.insert(name, obj).is_none() {
+            self.len += 1;
+        }
     }
 
     pub(crate) fn remove(&mut self, namespace: &str, name: &str) -> Option<Arc<T>> {
-        self.0.remove(&key(namespace, name))
+        let names = self.by_namespace.get_mut(namespace)?;
+        let removed = names.remove(name)?;
+        if names.is_empty() {
+            self.by_namespace.remove(namespace);
+        }
+        self.len -= 1;
+        Some(removed)
     }
 }
 
