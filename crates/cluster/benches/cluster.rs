@@ -8,6 +8,10 @@ use cluster::Cluster;
 use cluster::k8s_openapi::api::apps::v1::Deployment;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 
+// The same allocator as the kube-sre-gym binaries: the simulator allocates many small strings.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn crash_looping() -> Cluster {
     let mut c = Cluster::baseline(1);
     c.modify::<Deployment>("payments", "payment-gateway", |d| {
