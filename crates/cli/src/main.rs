@@ -1,6 +1,7 @@
 //! `kube-sre-gym`: the command-line entry point. Each subcommand lives in its own module; the
 //! behaviour lives in the library crates.
 
+mod apiserver;
 mod simulate;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +26,8 @@ struct Cli {
 enum Command {
     /// Build the baseline cluster, apply manifests, advance simulated time and print the pods.
     Simulate(simulate::Args),
+    /// Serve the simulated cluster's Kubernetes API so the real kubectl drives it.
+    Apiserver(apiserver::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -34,5 +37,6 @@ fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Simulate(args) => simulate::run(args),
+        Command::Apiserver(args) => apiserver::run(args),
     }
 }

@@ -40,6 +40,7 @@ impl Default for ClusterConfig {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Work {
     Namespace(String),
+    Node(String),
     StorageClaim(ObjectKey),
     Deployment(ObjectKey),
     StatefulSet(ObjectKey),
@@ -230,6 +231,7 @@ impl Cluster {
             }
             match work {
                 Work::Namespace(name) => self.reconcile_namespace(&name),
+                Work::Node(name) => self.reconcile_node(&name),
                 Work::StorageClaim(k) => self.reconcile_claim(&k),
                 Work::Deployment(k) => self.reconcile_deployment(&k),
                 Work::StatefulSet(k) => self.reconcile_statefulset(&k),
@@ -684,7 +686,10 @@ impl Cluster {
                 self.enqueue_namespace::<ReplicaSet>(namespace, Work::ReplicaSet);
                 self.enqueue_namespace::<StatefulSet>(namespace, Work::StatefulSet);
             }
-            Kind::Node => self.enqueue_pending_pods(),
+            Kind::Node => {
+                self.enqueue(Work::Node(name.to_string()));
+                self.enqueue_pending_pods();
+            }
             Kind::Event
             | Kind::ServiceAccount
             | Kind::NetworkPolicy

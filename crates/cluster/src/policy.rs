@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Endpoints, Event, Namespace, PersistentVolumeClaim, Pod, ResourceQuota,
-    ResourceQuotaStatus, Secret, Service, ServiceAccount,
+    ConfigMap, Endpoints, Event, Namespace, Node, NodeCondition, PersistentVolumeClaim, Pod,
+    ResourceQuota, ResourceQuotaStatus, Secret, Service, ServiceAccount,
 };
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -76,6 +76,58 @@ impl Cluster {
                 Work::Namespace(name.to_string()),
             );
         }
+    }
+
+    /// The kubelet's node status: a registered node reports its conditions.
+    pub(crate) fn reconcile_node(&mut self, name: &str) {
+        let Some(node) = self.store.get::<Node>("", name).cloned() else {
+            return;
+        };
+        if node
+            .status
+            .as_ref()
+            .and_then(|s| s.conditions.as_ref())
+            .is_some()
+        {
+            return;
+        }
+        let now = self.now.time();
+        let condition = |type_: &str, status: &str, reason: &str, message: &str| NodeCondition {
+            type_: type_.into(),
+            status: status.into(),
+            reason: Some(reason.into()),
+            message: Some(message.into()),
+            last_heartbeat_time: Some(now.clone()),
+            last_transition_time: Some(now.clone()),
+        };
+        let mut updated = (*node).clone();
+        updated.status.get_or_insert_default().conditions = Some(vec![
+            condition(
+                "MemoryPressure",
+                "False",
+                "KubeletHasSufficientMemory",
+                "kubelet has sufficient memory available",
+            ),
+            condition(
+                "DiskPressure",
+                "False",
+                "KubeletHasNoDiskPressure",
+                "kubelet has no disk pressure",
+            ),
+            condition(
+                "PIDPressure",
+                "False",
+                "KubeletHasSufficientPID",
+                "kubelet has sufficient PID available",
+            ),
+            condition(
+                "Ready",
+                "True",
+                "KubeletReady",
+                "kubelet is posting ready status",
+            ),
+        ]);
+        self.commit(updated);
     }
 
     fn delete_all_in<T: Schema>(&mut self, namespace: &str, opts: DeleteOptions) {

@@ -1,0 +1,10 @@
+//! Incidents over the simulated cluster: faults as changes to Kubernetes objects.
+//!
+//! This crate will hold the fault catalogue, the incident generator, grading, curriculum and the
+//! episode state machine. Today it holds the basic faults that the command-line tools inject by
+//! spec (`--fault oom:payments/payment-api`). It depends on the cluster crate only; it never
+//! touches the simulator's internals, only objects, so the same faults apply to a live cluster.
+
+pub mod faults;
+
+pub use faults::{Fault, FaultError, FaultSpec};
