@@ -361,6 +361,8 @@ impl Handle<'_> {
                 };
                 status::error(&err, Some(kind), name)
             })?;
+        let mut patched = patched;
+        drop_empty_lists(&mut patched);
         let mut obj: T =
             serde_json::from_value(patched).map_err(|e| status::bad_request(e.to_string()))?;
         // The patch may not rename or move the object.
@@ -630,6 +632,19 @@ impl Handle<'_> {
                 .collect()
         });
         Outcome::Watch(Box::new(watch::Plan { snapshot, since }), timeout)
+    }
+}
+
+/// Removes empty lists, as the API server's typed round trip does (every list field is
+/// `omitempty`): `set env KEY-` on the last variable leaves no `env: []` behind.
+fn drop_empty_lists(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, v| !matches!(v, Value::Array(a) if a.is_empty()));
+            map.values_mut().for_each(drop_empty_lists);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_empty_lists),
+        _ => {}
     }
 }
 

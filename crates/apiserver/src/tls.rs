@@ -4,6 +4,8 @@
 #[derive(Clone, Debug)]
 pub struct ServingCert {
     pub cert_pem: String,
+    /// The same certificate in DER, for clients that take it so (kube-rs).
+    pub cert_der: Vec<u8>,
     pub key_pem: String,
 }
 
@@ -26,6 +28,7 @@ impl ServingCert {
         let certified = rcgen::generate_simple_self_signed(names)?;
         Ok(ServingCert {
             cert_pem: certified.cert.pem(),
+            cert_der: certified.cert.der().to_vec(),
             key_pem: certified.signing_key.serialize_pem(),
         })
     }

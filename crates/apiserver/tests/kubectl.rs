@@ -335,6 +335,17 @@ fn mutations_through_kubectl() {
         .trim(),
         "deployment.apps/payment-api env updated"
     );
+    let env = s.ok(&with(&[
+        "get",
+        "deploy",
+        "payment-api",
+        "-o",
+        "jsonpath={.spec.template.spec.containers[0].env}",
+    ]));
+    assert_eq!(
+        env, "",
+        "removing the last variable leaves no env list behind"
+    );
     assert_eq!(
         s.ok(&with(&[
             "scale",
