@@ -15,9 +15,9 @@ use kubectl::table::{self, IncludeObject};
 use serde_json::{Value, json};
 
 use crate::discovery::{self, Served};
-use crate::query::{FieldSelector, LabelSelector};
 use crate::watch::{self, Snapshot};
 use crate::{Shared, status};
+use cluster::selectors::{FieldQuery, LabelQuery};
 
 pub async fn version(State(shared): State<Arc<Shared>>) -> Response {
     let minor = shared.config.minor_version;
@@ -272,7 +272,7 @@ type Handled = Result<Response, Response>;
 #[allow(clippy::result_large_err)]
 impl Handle<'_> {
     fn selected<T: Stored>(&self, cluster: &Cluster) -> Result<Vec<std::sync::Arc<T>>, Response> {
-        let labels = LabelSelector::parse(
+        let labels = LabelQuery::parse(
             self.req
                 .query
                 .get("labelSelector")
@@ -280,7 +280,7 @@ impl Handle<'_> {
                 .unwrap_or(""),
         )
         .map_err(status::bad_request)?;
-        let fields = FieldSelector::parse(
+        let fields = FieldQuery::parse(
             self.req
                 .query
                 .get("fieldSelector")
@@ -567,7 +567,7 @@ impl Handle<'_> {
     }
 
     fn watch<T: Stored>(&self) -> Outcome {
-        let labels = match LabelSelector::parse(
+        let labels = match LabelQuery::parse(
             self.req
                 .query
                 .get("labelSelector")
@@ -577,7 +577,7 @@ impl Handle<'_> {
             Ok(l) => l,
             Err(e) => return Outcome::Done(status::bad_request(e)),
         };
-        let fields = match FieldSelector::parse(
+        let fields = match FieldQuery::parse(
             self.req
                 .query
                 .get("fieldSelector")
@@ -675,7 +675,7 @@ fn metrics(shared: &Shared, req: &Request, served: Served) -> Response {
                 Some(ns) => cluster.list_in::<Pod>(ns).cloned().collect(),
                 None => cluster.list::<Pod>().cloned().collect(),
             };
-            let labels = LabelSelector::parse(
+            let labels = LabelQuery::parse(
                 req.query
                     .get("labelSelector")
                     .map(String::as_str)

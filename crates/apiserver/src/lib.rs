@@ -12,7 +12,7 @@
 mod discovery;
 mod handlers;
 mod kubeconfig;
-mod query;
+
 mod status;
 mod tls;
 mod watch;

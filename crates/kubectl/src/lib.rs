@@ -8,5 +8,6 @@
 //! It depends only on the cluster crate below it; it must not depend on the API server, the gym
 //! or any IO.
 
+pub mod grammar;
 pub mod patch;
 pub mod table;
