@@ -301,21 +301,42 @@ impl Handle<'_> {
 
     fn list<T: Stored>(&self) -> Handled {
         let cluster = self.shared.cluster();
-        let items = self.selected::<T>(&cluster)?;
+        let mut items = self.selected::<T>(&cluster)?;
         let rv = cluster.resource_version().to_string();
+        // Paging: `limit` cuts the list, `continue` carries the offset of the next page.
+        let offset: usize = match self.req.query.get("continue") {
+            Some(token) => token.parse().map_err(|_| {
+                status::bad_request(format!("continue key is not valid: {token:?}"))
+            })?,
+            None => 0,
+        };
+        let limit: usize = self
+            .req
+            .query
+            .get("limit")
+            .and_then(|l| l.parse().ok())
+            .filter(|l| *l > 0)
+            .unwrap_or(usize::MAX);
+        let total = items.len();
+        items = items.into_iter().skip(offset).take(limit).collect();
+        let next = (offset.saturating_add(limit) < total).then(|| (offset + limit).to_string());
+        let mut metadata = json!({"resourceVersion": rv});
+        if let Some(token) = &next {
+            metadata["continue"] = json!(token);
+            metadata["remainingItemCount"] = json!(total - offset - limit);
+        }
         if self.req.wants_table() {
             let include =
                 IncludeObject::from_query(self.req.query.get("includeObject").map(String::as_str));
             let refs: Vec<&T> = items.iter().map(|o| o.as_ref()).collect();
-            return Ok(status::json_response(
-                200,
-                &table::table(&refs, cluster.now(), include, &rv),
-            ));
+            let mut table = table::table(&refs, cluster.now(), include, &rv);
+            table["metadata"] = metadata;
+            return Ok(status::json_response(200, &table));
         }
         let body = json!({
             "kind": list_kind(T::OBJECT_KIND),
             "apiVersion": T::OBJECT_KIND.api_version(),
-            "metadata": {"resourceVersion": rv},
+            "metadata": metadata,
             "items": items.iter().map(|o| to_json(o.as_ref())).collect::<Vec<_>>(),
         });
         Ok(status::json_response(200, &body))

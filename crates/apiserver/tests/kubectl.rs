@@ -204,6 +204,9 @@ fn reads_describe_logs_and_top(minor: u32) {
     for n in ["auth", "default", "frontend", "kube-system", "payments"] {
         assert!(ns.contains(n), "{ns}");
     }
+    // kubectl follows `continue` tokens until the list is complete.
+    let paged = s.ok(&["get", "pods", "-A", "--chunk-size=4", "--no-headers"]);
+    assert_eq!(paged.lines().count(), 14, "{paged}");
     let everything = s.ok(&["get", "all", "-n", "frontend"]);
     for needle in [
         "pod/web-app-",

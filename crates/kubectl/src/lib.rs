@@ -9,5 +9,6 @@
 //! or any IO.
 
 pub mod grammar;
+pub mod human;
 pub mod patch;
 pub mod table;
