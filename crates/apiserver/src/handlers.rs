@@ -364,7 +364,7 @@ impl Handle<'_> {
         let kind = T::OBJECT_KIND;
         let patch_type = kubectl::patch::PatchType::from_content_type(&self.req.content_type)
             .ok_or_else(|| status::unsupported_media_type(&self.req.content_type))?;
-        let mut cluster = self.shared.cluster();
+        let cluster = self.shared.cluster();
         let current = cluster
             .get::<T>(ns, name)
             .map_err(|e| status::error(&e, Some(kind), name))?;
@@ -392,12 +392,23 @@ impl Handle<'_> {
             obj.metadata_mut().namespace = Some(ns.to_string());
         }
         obj.metadata_mut().resource_version = None;
+        self.replace(cluster, obj, name, status_only)
+    }
+
+    /// Stores a whole new version of an object (or of its status) and answers with it.
+    fn replace<T: Stored + Schema>(
+        &self,
+        mut cluster: std::sync::MutexGuard<'_, Cluster>,
+        obj: T,
+        name: &str,
+        status_only: bool,
+    ) -> Handled {
         let result = if status_only {
             cluster.update_status(obj)
         } else {
             cluster.update_with(obj, self.req.dry_run())
         };
-        let stored = result.map_err(|e| status::error(&e, Some(kind), name))?;
+        let stored = result.map_err(|e| status::error(&e, Some(T::OBJECT_KIND), name))?;
         let rv = cluster.resource_version();
         let response = self.respond_object(&cluster, stored.as_ref(), 200);
         drop(cluster);
@@ -418,18 +429,8 @@ impl Handle<'_> {
         if kind.namespaced() {
             obj.metadata_mut().namespace = Some(ns.to_string());
         }
-        let mut cluster = self.shared.cluster();
-        let result = if status_only {
-            cluster.update_status(obj)
-        } else {
-            cluster.update_with(obj, self.req.dry_run())
-        };
-        let stored = result.map_err(|e| status::error(&e, Some(kind), name))?;
-        let rv = cluster.resource_version();
-        let response = self.respond_object(&cluster, stored.as_ref(), 200);
-        drop(cluster);
-        self.shared.notify(rv);
-        Ok(response)
+        let cluster = self.shared.cluster();
+        self.replace(cluster, obj, name, status_only)
     }
 
     fn post<T: Stored + Schema>(&self, ns: &str) -> Handled {

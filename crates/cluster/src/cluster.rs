@@ -570,20 +570,13 @@ impl Cluster {
     /// Creates or replaces an object given as JSON (any stored kind), as `kubectl apply` would
     /// for a whole object.
     pub fn apply_value(&mut self, value: serde_json::Value) -> Result<serde_json::Value, ApiError> {
-        let kind_name = value
-            .get("kind")
-            .and_then(|k| k.as_str())
-            .unwrap_or("")
-            .to_string();
-        let kind = Kind::from_kind_name(&kind_name).ok_or_else(|| {
-            ApiError::bad_request(format!(
-                "no matches for kind \"{kind_name}\" in the simulated cluster"
-            ))
-        })?;
-        kind.visit(ApplyValue {
+        let object = TypedObject::from_value(value)?;
+        let stored = object.kind.visit(ApplyTyped {
             cluster: self,
-            value,
-        })
+            object: &object,
+            want_json: true,
+        })?;
+        Ok(stored.unwrap_or_default())
     }
 
     pub(crate) fn new_uid(&mut self) -> String {
@@ -841,21 +834,6 @@ impl PodChange {
     }
 }
 
-struct ApplyValue<'a> {
-    cluster: &'a mut Cluster,
-    value: serde_json::Value,
-}
-
-impl crate::store::KindVisitor for ApplyValue<'_> {
-    type Output = Result<serde_json::Value, ApiError>;
-    fn visit<T: Stored + Schema>(self) -> Self::Output {
-        let obj: T =
-            serde_json::from_value(self.value).map_err(|e| ApiError::bad_request(e.to_string()))?;
-        let stored = self.cluster.create_or_replace(obj)?;
-        serde_json::to_value(stored.as_ref()).map_err(|e| ApiError::bad_request(e.to_string()))
-    }
-}
-
 /// An object of any stored kind, decoded once so that it can be applied to many clusters
 /// without decoding it again.
 pub struct TypedObject {
@@ -900,10 +878,11 @@ impl crate::store::KindVisitor for Decode {
 struct ApplyTyped<'a> {
     cluster: &'a mut Cluster,
     object: &'a TypedObject,
+    want_json: bool,
 }
 
 impl crate::store::KindVisitor for ApplyTyped<'_> {
-    type Output = Result<(), ApiError>;
+    type Output = Result<Option<serde_json::Value>, ApiError>;
     fn visit<T: Stored + Schema>(self) -> Self::Output {
         let obj = self
             .object
@@ -911,7 +890,11 @@ impl crate::store::KindVisitor for ApplyTyped<'_> {
             .downcast_ref::<T>()
             .cloned()
             .ok_or_else(|| ApiError::bad_request("object does not match its kind"))?;
-        self.cluster.create_or_replace(obj).map(|_| ())
+        let stored = self.cluster.create_or_replace(obj)?;
+        // Serialising is only worth it when the caller wants the stored object back.
+        Ok(self
+            .want_json
+            .then(|| serde_json::to_value(stored.as_ref()).unwrap_or_default()))
     }
 }
 
@@ -933,10 +916,14 @@ impl Cluster {
 
     /// Applies a decoded object.
     pub fn apply_typed(&mut self, object: &TypedObject) -> Result<(), ApiError> {
-        object.kind.visit(ApplyTyped {
-            cluster: self,
-            object,
-        })
+        object
+            .kind
+            .visit(ApplyTyped {
+                cluster: self,
+                object,
+                want_json: false,
+            })
+            .map(|_| ())
     }
 }
 
