@@ -8,7 +8,9 @@
 //! It depends only on the cluster crate below it; it must not depend on the API server, the gym
 //! or any IO.
 
+pub mod get;
 pub mod grammar;
 pub mod human;
+pub mod output;
 pub mod patch;
 pub mod table;

@@ -1,0 +1,328 @@
+//! `kubectl get` in process: the same Tables the API server builds, rendered as kubectl renders
+//! them, and kubectl's messages for empty results and missing objects.
+
+use std::sync::Arc;
+
+use cluster::selectors::{FieldQuery, LabelQuery};
+use cluster::{Cluster, Kind, KindVisitor, Schema, Stored};
+use serde_json::Value;
+
+use crate::human::{self, Row};
+use crate::output::Output;
+use crate::table;
+
+/// What `kubectl get` was asked for, after parsing.
+#[derive(Clone, Debug, Default)]
+pub struct GetRequest {
+    /// Resource words as typed: `pods`, `deploy,svc`, `all`, `pod/web-1`.
+    pub resources: Vec<String>,
+    pub namespace: String,
+    pub all_namespaces: bool,
+    pub output: Format,
+    pub selector: Option<String>,
+    pub field_selector: Option<String>,
+    pub show_labels: bool,
+    pub label_columns: Vec<String>,
+    pub no_headers: bool,
+    pub show_kind: bool,
+}
+
+/// `-o` formats `get` supports in process.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    #[default]
+    Table,
+    Wide,
+    Name,
+    Json,
+    Yaml,
+}
+
+/// Resolves a resource word (`po`, `pods`, `pod`, `deployments.apps`) to a kind.
+pub fn resolve_kind(word: &str) -> Option<Kind> {
+    let lower = word.to_ascii_lowercase();
+    let (name, group) = match lower.split_once('.') {
+        Some((n, g)) => (n.to_string(), Some(g.to_string())),
+        None => (lower.clone(), None),
+    };
+    Kind::ALL.iter().copied().find(|k| {
+        let matches_name = k.plural() == name
+            || k.name().to_ascii_lowercase() == name
+            || k.short_names().contains(&name.as_str());
+        matches_name && group.as_deref().is_none_or(|g| g == k.group())
+    })
+}
+
+/// The kinds `kubectl get all` lists, in discovery order.
+const ALL: &[Kind] = &[
+    Kind::Pod,
+    Kind::Service,
+    Kind::Deployment,
+    Kind::ReplicaSet,
+    Kind::StatefulSet,
+    Kind::HorizontalPodAutoscaler,
+];
+
+/// `deployment.apps`, `pod`: how kubectl prefixes names of a kind.
+pub fn kind_prefix(kind: Kind) -> String {
+    let k = kind.name().to_ascii_lowercase();
+    if kind.group().is_empty() {
+        k
+    } else {
+        format!("{k}.{}", kind.group())
+    }
+}
+
+/// What one resource word asks for: a kind and, for `type/name`, a name.
+struct Target {
+    kind: Kind,
+    names: Vec<String>,
+}
+
+fn unknown_type(word: &str) -> Output {
+    Output::error(
+        format!("error: the server doesn't have a resource type \"{word}\"\n"),
+        1,
+    )
+}
+
+fn targets(resources: &[String]) -> Result<Vec<Target>, Output> {
+    let mut out: Vec<Target> = Vec::new();
+    let mut words = resources.iter();
+    let Some(first) = words.next() else {
+        return Err(Output::error(
+            "You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl get -h' for help and examples\n".to_string(),
+            1,
+        ));
+    };
+    if first.contains('/') {
+        for word in resources {
+            let Some((ty, name)) = word.split_once('/') else {
+                return Err(Output::error("error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'\n".to_string(), 1));
+            };
+            let kind = resolve_kind(ty).ok_or_else(|| unknown_type(ty))?;
+            match out.last_mut() {
+                Some(t) if t.kind == kind => t.names.push(name.to_string()),
+                _ => out.push(Target {
+                    kind,
+                    names: vec![name.to_string()],
+                }),
+            }
+        }
+        return Ok(out);
+    }
+    let names: Vec<String> = words.cloned().collect();
+    for ty in first.split(',').filter(|t| !t.is_empty()) {
+        if ty == "all" {
+            out.extend(ALL.iter().map(|&kind| Target {
+                kind,
+                names: names.clone(),
+            }));
+            continue;
+        }
+        let kind = resolve_kind(ty).ok_or_else(|| unknown_type(ty))?;
+        out.push(Target {
+            kind,
+            names: names.clone(),
+        });
+    }
+    Ok(out)
+}
+
+/// Runs `kubectl get`.
+pub fn get(cluster: &Cluster, req: &GetRequest) -> Output {
+    let targets = match targets(&req.resources) {
+        Ok(t) => t,
+        Err(out) => return out,
+    };
+    let labels = match LabelQuery::parse(req.selector.as_deref().unwrap_or("")) {
+        Ok(l) => l,
+        Err(e) => return Output::error(format!("Error from server (BadRequest): {e}\n"), 1),
+    };
+    let fields = match FieldQuery::parse(req.field_selector.as_deref().unwrap_or("")) {
+        Ok(f) => f,
+        Err(e) => return Output::error(format!("Error from server (BadRequest): {e}\n"), 1),
+    };
+    let several = targets.len() > 1 || req.show_kind;
+    let mut out = Output::default();
+    let mut printed_groups = 0;
+    let mut objects_json: Vec<Value> = Vec::new();
+    let mut any = false;
+    for target in &targets {
+        let group = target.kind.visit(Collect {
+            cluster,
+            req,
+            names: &target.names,
+            labels: &labels,
+            fields: &fields,
+        });
+        out.stderr.push_str(&group.errors);
+        if !group.errors.is_empty() {
+            out.exit_code = 1;
+        }
+        if group.rows.is_empty() {
+            continue;
+        }
+        any = true;
+        match req.output {
+            Format::Table | Format::Wide => {
+                if printed_groups > 0 {
+                    out.stdout.push('\n');
+                }
+                printed_groups += 1;
+                let opts = human::Options {
+                    wide: req.output == Format::Wide,
+                    namespace_column: req.all_namespaces && target.kind.namespaced(),
+                    show_labels: req.show_labels,
+                    label_columns: req.label_columns.clone(),
+                    no_headers: req.no_headers,
+                    kind_prefix: several.then(|| kind_prefix(target.kind)),
+                };
+                out.stdout.push_str(&human::render(
+                    table::columns(target.kind),
+                    &group.rows,
+                    &opts,
+                ));
+            }
+            Format::Name => {
+                for name in &group.names {
+                    out.stdout
+                        .push_str(&format!("{}/{name}\n", kind_prefix(target.kind)));
+                }
+            }
+            Format::Json | Format::Yaml => objects_json.extend(group.objects),
+        }
+    }
+    if matches!(req.output, Format::Json | Format::Yaml) && (any || out.exit_code == 0) {
+        let single = targets.len() == 1 && targets[0].names.len() == 1 && objects_json.len() == 1;
+        let doc = if single {
+            objects_json.pop().unwrap_or(Value::Null)
+        } else {
+            serde_json::json!({"apiVersion": "v1", "items": objects_json, "kind": "List", "metadata": {"resourceVersion": ""}})
+        };
+        out.stdout.push_str(&match req.output {
+            Format::Json => crate::output::json(&doc),
+            _ => crate::output::yaml(&doc),
+        });
+    }
+    let asked_by_name = targets.iter().any(|t| !t.names.is_empty());
+    if !any && !asked_by_name && matches!(req.output, Format::Table | Format::Wide) {
+        let namespaced = targets.iter().any(|t| t.kind.namespaced());
+        out.stderr.push_str(&if req.all_namespaces || !namespaced {
+            "No resources found\n".to_string()
+        } else {
+            format!("No resources found in {} namespace.\n", req.namespace)
+        });
+    }
+    out
+}
+
+/// The rows, names, JSON objects and errors of one kind.
+struct Group {
+    rows: Vec<Row>,
+    names: Vec<String>,
+    objects: Vec<Value>,
+    errors: String,
+}
+
+struct Collect<'a> {
+    cluster: &'a Cluster,
+    req: &'a GetRequest,
+    names: &'a [String],
+    labels: &'a LabelQuery,
+    fields: &'a FieldQuery,
+}
+
+impl KindVisitor for Collect<'_> {
+    type Output = Group;
+
+    fn visit<T: Stored + Schema>(self) -> Group {
+        let kind = T::OBJECT_KIND;
+        let ns = if kind.namespaced() {
+            self.req.namespace.as_str()
+        } else {
+            ""
+        };
+        let mut errors = String::new();
+        let selected: Vec<Arc<T>> = if self.names.is_empty() {
+            let all: Vec<&Arc<T>> = if self.req.all_namespaces || !kind.namespaced() {
+                self.cluster.list::<T>().collect()
+            } else {
+                self.cluster.list_in::<T>(ns).collect()
+            };
+            all.into_iter()
+                .filter(|o| self.labels.matches(o.metadata().labels.as_ref()))
+                .filter(|o| {
+                    self.fields.is_empty()
+                        || self
+                            .fields
+                            .matches(&serde_json::to_value(o.as_ref()).unwrap_or_default())
+                })
+                .cloned()
+                .collect()
+        } else {
+            let mut found = Vec::new();
+            for name in self.names {
+                match self.cluster.get::<T>(ns, name) {
+                    Ok(o) => found.push(o),
+                    Err(e) => errors.push_str(&format!(
+                        "Error from server ({}): {}\n",
+                        e.reason, e.message
+                    )),
+                }
+            }
+            found
+        };
+        let now = self.cluster.now();
+        let want_json = matches!(self.req.output, Format::Json | Format::Yaml);
+        Group {
+            rows: selected
+                .iter()
+                .map(|o| Row {
+                    cells: table::cells(kind, o.as_ref() as &dyn std::any::Any, now),
+                    namespace: o.metadata().namespace.clone().unwrap_or_default(),
+                    labels: o.metadata().labels.clone().unwrap_or_default(),
+                })
+                .collect(),
+            names: selected
+                .iter()
+                .map(|o| o.metadata().name.clone().unwrap_or_default())
+                .collect(),
+            objects: if want_json {
+                selected
+                    .iter()
+                    .map(|o| serde_json::to_value(o.as_ref()).unwrap_or_default())
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            errors,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_aliases_plurals_singulars_and_groups() {
+        for (word, kind) in [
+            ("po", Kind::Pod),
+            ("pods", Kind::Pod),
+            ("Pod", Kind::Pod),
+            ("deploy", Kind::Deployment),
+            ("deployments.apps", Kind::Deployment),
+            ("svc", Kind::Service),
+            ("hpa", Kind::HorizontalPodAutoscaler),
+            ("netpol", Kind::NetworkPolicy),
+            ("ns", Kind::Namespace),
+        ] {
+            assert_eq!(resolve_kind(word), Some(kind), "{word}");
+        }
+        assert_eq!(resolve_kind("deployments.batch"), None);
+        assert_eq!(resolve_kind("foos"), None);
+        assert_eq!(kind_prefix(Kind::Deployment), "deployment.apps");
+        assert_eq!(kind_prefix(Kind::Pod), "pod");
+    }
+}
