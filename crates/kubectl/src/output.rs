@@ -58,21 +58,34 @@ fn quote(s: &str) -> String {
     if s.contains('\n') {
         return format!("{s:?}");
     }
-    let plain_ok = !s.is_empty()
-        && !matches!(s, "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "~" | "True" | "False" | "Yes" | "No" | "On" | "Off" | "Null" | "TRUE" | "FALSE" | "NULL" | "y" | "n" | "Y" | "N")
-        && s.parse::<f64>().is_err()
-        && !s.starts_with([' ', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`'])
-        // `-`, `?` and `:` start a plain scalar only when a non-space follows.
-        && !(s.starts_with(['-', '?', ':']) && s.chars().nth(1).is_none_or(|c| c == ' '))
-        && !s.ends_with(' ')
-        && !s.contains(": ")
-        && !s.contains(" #")
-        && !s.ends_with(':');
+    let plain_ok = !needs_quotes(s);
     if plain_ok {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "''"))
     }
+}
+
+/// Whether a plain scalar would read back as something else (a bool, a number, null) or break
+/// the YAML syntax.
+fn needs_quotes(s: &str) -> bool {
+    const RESERVED: &[&str] = &[
+        "true", "false", "yes", "no", "on", "off", "null", "~", "True", "False", "Yes", "No", "On",
+        "Off", "Null", "TRUE", "FALSE", "NULL", "YES", "NO", "ON", "OFF", "y", "n", "Y", "N",
+    ];
+    if s.is_empty() || RESERVED.contains(&s) || s.parse::<f64>().is_ok() {
+        return true;
+    }
+    if s.starts_with([
+        ' ', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`',
+    ]) {
+        return true;
+    }
+    // `-`, `?` and `:` start a plain scalar only when a non-space follows.
+    if s.starts_with(['-', '?', ':']) && s.chars().nth(1).is_none_or(|c| c == ' ') {
+        return true;
+    }
+    s.ends_with(' ') || s.ends_with(':') || s.contains(": ") || s.contains(" #")
 }
 
 fn write_yaml(v: &Value, indent: usize, out: &mut String) {
