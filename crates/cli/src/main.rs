@@ -2,6 +2,7 @@
 //! behaviour lives in the library crates.
 
 mod apiserver;
+mod kubectl;
 mod simulate;
 
 use clap::{Parser, Subcommand};
@@ -28,6 +29,8 @@ enum Command {
     Simulate(simulate::Args),
     /// Serve the simulated cluster's Kubernetes API so the real kubectl drives it.
     Apiserver(apiserver::Args),
+    /// Run one kubectl command in process against a fresh simulated cluster.
+    Kubectl(kubectl::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -38,5 +41,6 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Simulate(args) => simulate::run(args),
         Command::Apiserver(args) => apiserver::run(args),
+        Command::Kubectl(args) => std::process::exit(kubectl::run(args)?),
     }
 }

@@ -14,8 +14,9 @@ use crate::table;
 /// What `kubectl get` was asked for, after parsing.
 #[derive(Clone, Debug, Default)]
 pub struct GetRequest {
-    /// Resource words as typed: `pods`, `deploy,svc`, `all`, `pod/web-1`.
-    pub resources: Vec<String>,
+    /// (resource as typed, name) pairs, as the grammar reads `type name...`, `type/name` and
+    /// `a,b`: `pods`, `all`, `deploy` with `web`.
+    pub targets: Vec<(String, Option<String>)>,
     pub namespace: String,
     pub all_namespaces: bool,
     pub output: Format,
@@ -86,52 +87,36 @@ fn unknown_type(word: &str) -> Output {
     )
 }
 
-fn targets(resources: &[String]) -> Result<Vec<Target>, Output> {
-    let mut out: Vec<Target> = Vec::new();
-    let mut words = resources.iter();
-    let Some(first) = words.next() else {
+fn targets(requested: &[(String, Option<String>)]) -> Result<Vec<Target>, Output> {
+    if requested.is_empty() {
         return Err(Output::error(
             "You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl get -h' for help and examples\n".to_string(),
             1,
         ));
-    };
-    if first.contains('/') {
-        for word in resources {
-            let Some((ty, name)) = word.split_once('/') else {
-                return Err(Output::error("error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'\n".to_string(), 1));
-            };
-            let kind = resolve_kind(ty).ok_or_else(|| unknown_type(ty))?;
-            match out.last_mut() {
-                Some(t) if t.kind == kind => t.names.push(name.to_string()),
-                _ => out.push(Target {
+    }
+    let mut out: Vec<Target> = Vec::new();
+    for (word, name) in requested {
+        let kinds: Vec<Kind> = if word == "all" {
+            ALL.to_vec()
+        } else {
+            vec![resolve_kind(word).ok_or_else(|| unknown_type(word))?]
+        };
+        for kind in kinds {
+            match out.iter_mut().find(|t| t.kind == kind) {
+                Some(t) => t.names.extend(name.clone()),
+                None => out.push(Target {
                     kind,
-                    names: vec![name.to_string()],
+                    names: name.iter().cloned().collect(),
                 }),
             }
         }
-        return Ok(out);
-    }
-    let names: Vec<String> = words.cloned().collect();
-    for ty in first.split(',').filter(|t| !t.is_empty()) {
-        if ty == "all" {
-            out.extend(ALL.iter().map(|&kind| Target {
-                kind,
-                names: names.clone(),
-            }));
-            continue;
-        }
-        let kind = resolve_kind(ty).ok_or_else(|| unknown_type(ty))?;
-        out.push(Target {
-            kind,
-            names: names.clone(),
-        });
     }
     Ok(out)
 }
 
 /// Runs `kubectl get`.
 pub fn get(cluster: &Cluster, req: &GetRequest) -> Output {
-    let targets = match targets(&req.resources) {
+    let targets = match targets(&req.targets) {
         Ok(t) => t,
         Err(out) => return out,
     };

@@ -100,12 +100,15 @@ pub fn format_labels(labels: &BTreeMap<String, String>) -> String {
     if labels.is_empty() {
         return "<none>".to_string();
     }
-    labels
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(",")
+    // kubectl sorts the `k=v` strings, so `app.kubernetes.io/x=..` comes before `app=..`.
+    let mut pairs: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    pairs.sort();
+    pairs.join(",")
 }
+
+/// kubectl's tabwriter: cells padded by three spaces, and never narrower than six.
+const PADDING: usize = 3;
+const MIN_WIDTH: usize = 6;
 
 /// Aligns cells like Go's tabwriter with kubectl's settings (min width 0, padding 3, spaces):
 /// every column but the last is padded to its widest cell plus three spaces.
@@ -124,7 +127,7 @@ pub fn align(lines: &[Vec<String>]) -> String {
         for (i, cell) in line.iter().enumerate() {
             out.push_str(cell);
             if i + 1 < line.len() {
-                let pad = widths[i] + 3 - cell.chars().count();
+                let pad = (widths[i] + PADDING).max(MIN_WIDTH) - cell.chars().count();
                 out.extend(std::iter::repeat_n(' ', pad));
             }
         }

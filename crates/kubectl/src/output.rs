@@ -28,7 +28,19 @@ pub fn json(value: &Value) -> String {
     if serde::Serialize::serialize(value, &mut ser).is_err() {
         return String::new();
     }
-    let mut out = String::from_utf8(buf).unwrap_or_default();
+    let text = String::from_utf8(buf).unwrap_or_default();
+    // Go's encoder escapes HTML-sensitive characters and the JavaScript line separators.
+    let mut out = String::with_capacity(text.len() + 1);
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
     out.push('\n');
     out
 }
@@ -53,29 +65,87 @@ fn scalar(v: &Value) -> String {
     }
 }
 
-/// Quotes a string the way go-yaml does when it would otherwise read back as another type.
+/// go-yaml's choice of style for a string: plain when it reads back as the same string,
+/// double-quoted when it would read back as another type, single-quoted when only the syntax is
+/// in the way.
 fn quote(s: &str) -> String {
-    if s.contains('\n') {
-        return format!("{s:?}");
+    if s.contains('\n') || resolves_to_another_type(s) || s.chars().any(|c| c.is_control()) {
+        return double_quoted(s);
     }
-    let plain_ok = !needs_quotes(s);
-    if plain_ok {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "''"))
+    if plain_breaks_syntax(s) {
+        return format!("'{}'", s.replace('\'', "''"));
     }
+    s.to_string()
 }
 
-/// Whether a plain scalar would read back as something else (a bool, a number, null) or break
-/// the YAML syntax.
-fn needs_quotes(s: &str) -> bool {
+fn double_quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\x{:02X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// YAML 1.1 booleans, null, numbers and timestamps, as go-yaml v2 resolves plain scalars.
+fn resolves_to_another_type(s: &str) -> bool {
     const RESERVED: &[&str] = &[
-        "true", "false", "yes", "no", "on", "off", "null", "~", "True", "False", "Yes", "No", "On",
-        "Off", "Null", "TRUE", "FALSE", "NULL", "YES", "NO", "ON", "OFF", "y", "n", "Y", "N",
+        "", "~", "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE", "yes",
+        "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "y", "Y", "n", "N",
+        ".inf", ".Inf", ".INF", "-.inf", "-.Inf", "-.INF", "+.inf", ".nan", ".NaN", ".NAN",
     ];
-    if s.is_empty() || RESERVED.contains(&s) || s.parse::<f64>().is_ok() {
+    if RESERVED.contains(&s) {
         return true;
     }
+    let digits = s.trim_start_matches(['+', '-']).replace('_', "");
+    let numeric = !digits.is_empty()
+        && digits.chars().all(|c| {
+            c.is_ascii_hexdigit()
+                || matches!(c, '.' | 'e' | 'E' | '+' | '-' | 'x' | 'o' | 'b' | ':')
+        })
+        && digits
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit() || c == '.')
+        && (digits.parse::<f64>().is_ok()
+            || digits.starts_with("0x")
+            || digits.starts_with("0b")
+            || digits
+                .split(':')
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())));
+    numeric || is_timestamp(s)
+}
+
+/// `2006-1-2`, optionally followed by a time after `T`, `t` or a space.
+fn is_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() < 8 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
+        return false;
+    }
+    let mut parts = s[5..].splitn(2, '-');
+    let month = parts.next().unwrap_or("");
+    let rest = parts.next().unwrap_or("");
+    let day_len = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let ok_num = |p: &str| (1..=2).contains(&p.len()) && p.bytes().all(|c| c.is_ascii_digit());
+    ok_num(month)
+        && (1..=2).contains(&day_len)
+        && matches!(
+            rest.as_bytes().get(day_len),
+            None | Some(b'T' | b't' | b' ')
+        )
+}
+
+/// Whether a plain scalar would not parse back as this string.
+fn plain_breaks_syntax(s: &str) -> bool {
     if s.starts_with([
         ' ', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`',
     ]) {
@@ -85,7 +155,29 @@ fn needs_quotes(s: &str) -> bool {
     if s.starts_with(['-', '?', ':']) && s.chars().nth(1).is_none_or(|c| c == ' ') {
         return true;
     }
-    s.ends_with(' ') || s.ends_with(':') || s.contains(": ") || s.contains(" #")
+    s.ends_with(' ') || s.ends_with(':') || s.contains(": ") || s.contains(" #") || s.contains('\t')
+}
+
+/// A multi-line string as go-yaml writes it: a literal block, `|` when it ends with a newline
+/// and `|-` when it does not. Lines with trailing spaces force the double-quoted style instead.
+fn literal_block(s: &str, indent: usize) -> Option<String> {
+    if !s.contains('\n')
+        || s.lines().any(|l| l.ends_with(' ') || l.ends_with('\t'))
+        || s.starts_with(' ')
+    {
+        return None;
+    }
+    let header = if s.ends_with('\n') { "|" } else { "|-" };
+    let pad = " ".repeat(indent);
+    let mut out = format!("{header}\n");
+    for line in s.strip_suffix('\n').unwrap_or(s).split('\n') {
+        if line.is_empty() {
+            out.push('\n');
+        } else {
+            out.push_str(&format!("{pad}{line}\n"));
+        }
+    }
+    Some(out)
 }
 
 fn write_yaml(v: &Value, indent: usize, out: &mut String) {
@@ -102,12 +194,10 @@ fn write_yaml(v: &Value, indent: usize, out: &mut String) {
                         out.push_str(&format!("{pad}{}:\n", quote(k)));
                         write_yaml(val, indent, out);
                     }
-                    Value::String(s) if s.contains('\n') => {
-                        out.push_str(&format!("{pad}{}: |\n", quote(k)));
-                        for line in s.trim_end_matches('\n').lines() {
-                            out.push_str(&format!("{pad}  {line}\n"));
-                        }
-                    }
+                    Value::String(s) => match literal_block(s, indent + 2) {
+                        Some(block) => out.push_str(&format!("{pad}{}: {block}", quote(k))),
+                        None => out.push_str(&format!("{pad}{}: {}\n", quote(k), quote(s))),
+                    },
                     _ => out.push_str(&format!("{pad}{}: {}\n", quote(k), scalar(val))),
                 }
             }
@@ -128,6 +218,10 @@ fn write_yaml(v: &Value, indent: usize, out: &mut String) {
                         out.push_str(&format!("{pad}-\n"));
                         write_yaml(item, indent + 2, out);
                     }
+                    Value::String(s) => match literal_block(s, indent + 2) {
+                        Some(block) => out.push_str(&format!("{pad}- {block}")),
+                        None => out.push_str(&format!("{pad}- {}\n", quote(s))),
+                    },
                     _ => out.push_str(&format!("{pad}- {}\n", scalar(item))),
                 }
             }
@@ -146,7 +240,7 @@ mod tests {
         let v = json!({"kind": "Pod", "metadata": {"labels": {"app": "web"}, "name": "x"}, "spec": {"containers": [{"args": ["-c", "exit 1"], "name": "c"}], "tolerations": []}, "n": 3, "s": "true"});
         assert_eq!(
             yaml(&v),
-            "kind: Pod\nmetadata:\n  labels:\n    app: web\n  name: x\n'n': 3\ns: 'true'\nspec:\n  containers:\n  - args:\n    - -c\n    - exit 1\n    name: c\n  tolerations: []\n"
+            "kind: Pod\nmetadata:\n  labels:\n    app: web\n  name: x\n\"n\": 3\ns: \"true\"\nspec:\n  containers:\n  - args:\n    - -c\n    - exit 1\n    name: c\n  tolerations: []\n"
         );
     }
 

@@ -1,0 +1,121 @@
+//! The in-process kubectl against the real one: the same command over the same cluster state
+//! (the real binary through the API server, with the clock frozen) must print the same bytes
+//! on stdout and stderr and exit with the same code.
+
+mod common;
+
+use std::time::Duration;
+
+use apiserver::ClockMode;
+use cluster::Cluster;
+use common::Server;
+use gym::FaultSpec;
+
+/// `kubectl get` forms over every kind, output format and flag the in-process kubectl supports,
+/// and `kubectl logs`.
+const GET_CORPUS: &[&str] = &[
+    "get pods",
+    "get pods -A",
+    "get po -n payments",
+    "get pods -npayments -o wide",
+    "get pods --namespace=frontend --show-labels",
+    "get pods -n frontend -L app",
+    "get pods -n payments --no-headers",
+    "get pods -A -o wide",
+    "get deploy -n payments",
+    "get deployments.apps -A",
+    "get deploy,svc -n payments",
+    "get svc -A",
+    "get rs -n frontend",
+    "get rs -n frontend -o wide",
+    "get sts -A",
+    "get ep -n payments",
+    "get ns",
+    "get nodes",
+    "get nodes -o wide",
+    "get no --show-labels",
+    "get cm -n payments",
+    "get secrets -n payments",
+    "get sa -n auth",
+    "get pvc -A",
+    "get sc",
+    "get quota -A",
+    "get hpa -A",
+    "get netpol -A",
+    "get all -n payments",
+    "get all -n frontend",
+    "get pods -l app=web-app -n frontend",
+    "get pods -n payments -l 'app in (payment-api,payment-db)'",
+    "get pods -n payments --field-selector=status.phase=Running",
+    "get pod payment-db-0 -n payments",
+    "get pod ghost -n payments",
+    "get deploy/web-app -n frontend",
+    "get deploy web-app ghost -n frontend",
+    "get foos",
+    "get pods -n nonexistent",
+    "get pods -o name -n payments",
+    "get deploy,svc -n auth -o name",
+    "get nodes -o name",
+    "get pods -n payments -o json",
+    "get deploy web-app -n frontend -o yaml",
+    "get svc payment-db -n payments -o json",
+    "get ns payments -o yaml",
+    "get events -n kube-system --field-selector=reason=Scheduled",
+    "get deploy -n payments --show-kind",
+    "logs payment-db-0 -n payments",
+    "logs payment-db-0 -n payments --tail=3",
+    "logs pod/auth-db-0 -n auth -c postgres",
+    "logs auth-db-0 -n auth --timestamps --tail 2",
+    "logs payment-db-0 -n payments --previous",
+    "logs ghost -n payments",
+    "logs payment-db-0 -n payments -c nginx",
+];
+
+fn states() -> Vec<(&'static str, Cluster)> {
+    let mut healthy = Cluster::baseline(1);
+    healthy.advance(Duration::from_secs(300));
+    let mut states = vec![("healthy", healthy)];
+    for fault in [
+        "oom:payments/payment-api",
+        "image:frontend/web-app",
+        "crashloop:auth/auth-service",
+    ] {
+        let mut c = Cluster::baseline(1);
+        fault.parse::<FaultSpec>().unwrap().inject(&mut c).unwrap();
+        c.advance(Duration::from_secs(240));
+        states.push((fault, c));
+    }
+    states
+}
+
+#[test]
+fn get_prints_what_the_real_kubectl_prints() {
+    let mut checked = 0;
+    let mut differences = Vec::new();
+    for (state, cluster) in states() {
+        let server = Server::start(cluster.clone(), 33, ClockMode::Frozen);
+        let mut local = cluster;
+        for command in GET_CORPUS {
+            let args = shell_words::split(command).unwrap();
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let (stdout, stderr, code) = server.kubectl(&args);
+            let ours = kubectl::exec::run(&mut local, command);
+            checked += 1;
+            if (ours.stdout.as_str(), ours.stderr.as_str(), ours.exit_code)
+                != (stdout.as_str(), stderr.as_str(), code)
+            {
+                differences.push(format!(
+                    "[{state}] kubectl {command}\n--- real (exit {code})\n{stdout}{stderr}--- in-process (exit {})\n{}{}",
+                    ours.exit_code, ours.stdout, ours.stderr
+                ));
+            }
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "{} of {checked} commands differ:\n\n{}",
+        differences.len(),
+        differences.join("\n")
+    );
+    assert_eq!(checked, GET_CORPUS.len() * 4);
+}

@@ -1,0 +1,26 @@
+//! The in-process kubectl's speed on the baseline cluster.
+
+use std::hint::black_box;
+
+use cluster::Cluster;
+use criterion::{Criterion, criterion_group, criterion_main};
+
+// The same allocator as the kube-sre-gym binaries.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn benches(c: &mut Criterion) {
+    let mut cluster = Cluster::baseline(1);
+    for command in [
+        "get pods -A",
+        "get pods -n payments -o wide",
+        "get deploy,svc -n payments",
+    ] {
+        c.bench_function(command, |b| {
+            b.iter(|| black_box(kubectl::exec::run(&mut cluster, black_box(command))))
+        });
+    }
+}
+
+criterion_group!(kubectl_benches, benches);
+criterion_main!(kubectl_benches);

@@ -1,0 +1,366 @@
+//! Runs a kubectl command line against a simulated cluster in process: parse, execute, then the
+//! safe pipes (`| grep`, `| head`, `| tail`, `| wc -l`, `| sort`). No process and no shell ever run.
+
+use cluster::Cluster;
+use cluster::k8s_openapi::api::core::v1::Pod;
+
+use crate::get::{self, Format, GetRequest};
+use crate::grammar::{self, Filter, Invocation, Output as OutputFlag, Verb};
+use crate::output::Output;
+
+/// The namespace commands use when none is given (the kubeconfig's context namespace).
+pub const DEFAULT_NAMESPACE: &str = "default";
+
+/// Runs one command line, as a person would type it at a shell prompt in front of kubectl.
+pub fn run(cluster: &mut Cluster, command_line: &str) -> Output {
+    let invocation = match grammar::parse(command_line) {
+        Ok(i) => i,
+        Err(e) => return Output::error(e.message, e.exit_code),
+    };
+    let mut out = execute(cluster, &invocation);
+    if !invocation.warnings.is_empty() {
+        out.stderr = format!("{}{}", invocation.warnings.concat(), out.stderr);
+    }
+    for filter in &invocation.pipeline {
+        out.stdout = apply_filter(filter, &out.stdout);
+        // In a pipeline the shell reports the last command's status; kubectl's errors still
+        // reach the terminal on stderr.
+        out.exit_code = pipe_status(filter, &out.stdout);
+    }
+    out
+}
+
+fn execute(cluster: &mut Cluster, inv: &Invocation) -> Output {
+    match &inv.verb {
+        Verb::Get => {
+            if let Some(err) = &inv.deferred_error {
+                return Output::error(err.message.clone(), err.exit_code);
+            }
+            let format = match &inv.flags.output {
+                None => Format::Table,
+                Some(OutputFlag::Wide) => Format::Wide,
+                Some(OutputFlag::Name) => Format::Name,
+                Some(OutputFlag::Json) => Format::Json,
+                Some(OutputFlag::Yaml) => Format::Yaml,
+                Some(other) => return unsupported(&format!("-o {}", output_name(other))),
+            };
+            let req = GetRequest {
+                targets: inv
+                    .targets
+                    .iter()
+                    .map(|t| (t.resource.clone(), t.name.clone()))
+                    .collect(),
+                namespace: inv
+                    .flags
+                    .namespace
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string()),
+                all_namespaces: inv.flags.all_namespaces,
+                output: format,
+                selector: inv.flags.selector.clone(),
+                field_selector: inv.flags.field_selector.clone(),
+                show_labels: inv.flags.show_labels,
+                label_columns: inv.flags.label_columns.clone(),
+                no_headers: inv.flags.no_headers,
+                show_kind: inv.flags.show_kind,
+            };
+            get::get(cluster, &req)
+        }
+        Verb::Logs => logs(cluster, inv),
+        Verb::Help { topic } => match grammar::help_text(topic) {
+            Some(text) => Output {
+                stdout: text.to_string(),
+                stderr: String::new(),
+                exit_code: 0,
+            },
+            None => unsupported(&format!("help for {:?}", topic.join(" "))),
+        },
+        other => unsupported(&format!("{other:?}").to_lowercase()),
+    }
+}
+
+/// `kubectl logs POD [-c CONTAINER]` for pods; other owners are not resolved to a pod yet.
+fn logs(cluster: &Cluster, inv: &Invocation) -> Output {
+    let Some(target) = inv.targets.first() else {
+        return unsupported("logs with a selector");
+    };
+    let pod_words = ["pods", "pod", "po"];
+    if !pod_words.contains(&target.resource.as_str()) {
+        return unsupported(&format!("logs for {}", target.resource));
+    }
+    if let Some(err) = &inv.deferred_error {
+        return Output::error(err.message.clone(), err.exit_code);
+    }
+    let namespace = inv
+        .flags
+        .namespace
+        .clone()
+        .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
+    let name = target.name.clone().unwrap_or_default();
+    // kubectl looks the pod up itself first, and words a miss its own way.
+    let Ok(pod) = cluster.get::<Pod>(&namespace, &name) else {
+        return Output::error(
+            format!(
+                "error: error from server (NotFound): pods \"{name}\" not found in namespace \"{namespace}\"\n"
+            ),
+            1,
+        );
+    };
+    let mut stderr = String::new();
+    // kubectl picks the container client-side: the default-container annotation, else the first.
+    let container = inv
+        .operands
+        .first()
+        .cloned()
+        .or_else(|| inv.flags.container.clone())
+        .or_else(|| {
+            let containers: Vec<String> = pod
+                .spec
+                .iter()
+                .flat_map(|s| s.containers.iter())
+                .map(|c| c.name.clone())
+                .collect();
+            let annotated = pod
+                .metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get("kubectl.kubernetes.io/default-container"))
+                .cloned();
+            let chosen = annotated.or_else(|| containers.first().cloned())?;
+            if containers.len() > 1 {
+                stderr.push_str(&format!(
+                    "Defaulted container \"{chosen}\" out of: {}\n",
+                    containers.join(", ")
+                ));
+            }
+            Some(chosen)
+        });
+    if let Some(c) = &container
+        && !pod
+            .spec
+            .iter()
+            .flat_map(|s| s.containers.iter())
+            .any(|k| &k.name == c)
+    {
+        return Output::error(
+            format!("error: container {c} is not valid for pod {name}\n"),
+            1,
+        );
+    }
+    let opts = cluster::logs::LogOptions {
+        container,
+        previous: inv.flags.previous,
+        tail_lines: inv.flags.tail.filter(|t| *t >= 0).map(|t| t as usize),
+        timestamps: inv.flags.timestamps,
+        since: inv
+            .flags
+            .since
+            .as_deref()
+            .and_then(|s| cluster::parse_duration(s).ok()),
+    };
+    match cluster::logs::read(cluster, &namespace, &name, &opts) {
+        Ok(text) => Output {
+            stdout: text,
+            stderr,
+            exit_code: 0,
+        },
+        Err(e) => Output::error(
+            format!("{stderr}Error from server ({}): {}\n", e.reason, e.message),
+            1,
+        ),
+    }
+}
+
+fn output_name(o: &OutputFlag) -> &'static str {
+    match o {
+        OutputFlag::JsonPath(_) | OutputFlag::JsonPathFile(_) => "jsonpath",
+        OutputFlag::JsonPathAsJson(_) => "jsonpath-as-json",
+        OutputFlag::CustomColumns(_) | OutputFlag::CustomColumnsFile(_) => "custom-columns",
+        OutputFlag::GoTemplate(_) | OutputFlag::GoTemplateFile(_) => "go-template",
+        OutputFlag::Wide => "wide",
+        OutputFlag::Yaml => "yaml",
+        OutputFlag::Json => "json",
+        OutputFlag::Name => "name",
+    }
+}
+
+/// What the in-process kubectl cannot do yet, said plainly rather than guessed at.
+fn unsupported(what: &str) -> Output {
+    Output::error(
+        format!("error: {what} is not supported by the simulated cluster's kubectl yet\n"),
+        1,
+    )
+}
+
+fn apply_filter(filter: &Filter, input: &str) -> String {
+    let lines: Vec<&str> = input.lines().collect();
+    let joined = |ls: Vec<&str>| -> String { ls.iter().map(|l| format!("{l}\n")).collect() };
+    match filter {
+        Filter::Grep {
+            pattern,
+            ignore_case,
+            invert,
+            extended,
+            count,
+            fixed,
+            word,
+            line_number,
+            only_matching,
+            ..
+        } => {
+            let mut source = if *fixed {
+                regex::escape(pattern)
+            } else if *extended {
+                pattern.clone()
+            } else {
+                basic_to_extended(pattern)
+            };
+            if *word {
+                source = format!(r"\b(?:{source})\b");
+            }
+            let Ok(re) = regex::RegexBuilder::new(&source)
+                .case_insensitive(*ignore_case)
+                .build()
+            else {
+                return String::new();
+            };
+            let matched: Vec<(usize, &str)> = lines
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| re.is_match(l) != *invert)
+                .map(|(i, l)| (i, *l))
+                .collect();
+            if *count {
+                return format!("{}\n", matched.len());
+            }
+            let mut out = String::new();
+            for (i, line) in matched {
+                let prefix = if *line_number {
+                    format!("{}:", i + 1)
+                } else {
+                    String::new()
+                };
+                if *only_matching && !*invert {
+                    for m in re.find_iter(line) {
+                        out.push_str(&format!("{prefix}{}\n", m.as_str()));
+                    }
+                } else {
+                    out.push_str(&format!("{prefix}{line}\n"));
+                }
+            }
+            out
+        }
+        Filter::Head(n) => joined(lines.into_iter().take(*n).collect()),
+        Filter::Tail(n) => {
+            let skip = lines.len().saturating_sub(*n);
+            joined(lines.into_iter().skip(skip).collect())
+        }
+        Filter::TailFrom(n) => joined(lines.into_iter().skip(n.saturating_sub(1)).collect()),
+        Filter::WcLines => format!("{}\n", lines.len()),
+        Filter::Sort {
+            reverse,
+            numeric,
+            unique,
+        } => {
+            let mut sorted = lines;
+            if *numeric {
+                let key = |l: &str| {
+                    l.split_whitespace()
+                        .next()
+                        .and_then(|w| w.parse::<f64>().ok())
+                        .unwrap_or(0.0)
+                };
+                sorted.sort_by(|a, b| key(a).total_cmp(&key(b)).then_with(|| a.cmp(b)));
+            } else {
+                sorted.sort();
+            }
+            if *reverse {
+                sorted.reverse();
+            }
+            if *unique {
+                sorted.dedup();
+            }
+            joined(sorted)
+        }
+    }
+}
+
+/// POSIX basic regular expressions treat `+ ? ( ) { } |` as literals.
+fn basic_to_extended(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(n @ ('+' | '?' | '(' | ')' | '{' | '}' | '|')) => out.push(n),
+                Some(n) => {
+                    out.push('\\');
+                    out.push(n);
+                }
+                None => out.push_str("\\\\"),
+            },
+            '+' | '?' | '(' | ')' | '{' | '}' | '|' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The exit status of the last command in a pipeline: grep fails when nothing matched.
+fn pipe_status(filter: &Filter, output: &str) -> i32 {
+    match filter {
+        Filter::Grep { count: true, .. } => i32::from(output.trim() == "0"),
+        Filter::Grep { .. } => i32::from(output.is_empty()),
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pipes_filter_like_the_coreutils() {
+        let mut c = Cluster::baseline(1);
+        let out = run(&mut c, "kubectl get pods -A | grep -v Running | wc -l");
+        assert_eq!(out.stdout, "1\n", "only the header line is not Running");
+        let out = run(
+            &mut c,
+            "get pods -n payments --no-headers | grep payment-gateway | head -n 1",
+        );
+        assert_eq!(out.stdout.lines().count(), 1);
+        assert!(out.stdout.starts_with("payment-gateway-"));
+        let out = run(&mut c, "get pods -n payments | grep -c nothing-like-this");
+        assert_eq!((out.stdout.as_str(), out.exit_code), ("0\n", 1));
+        let out = run(&mut c, "get ns --no-headers | sort -r | head -1");
+        assert!(out.stdout.starts_with("payments"), "{}", out.stdout);
+    }
+
+    #[test]
+    fn refusals_never_touch_the_cluster() {
+        let mut c = Cluster::baseline(1);
+        let before = c.resource_version();
+        for line in [
+            "kubectl exec -it web -- sh",
+            "rm -rf /",
+            "kubectl get pods; reboot",
+            "kubectl describe pod x",
+            "kubectl get pods -o jsonpath={.items}",
+        ] {
+            let out = run(&mut c, line);
+            assert_ne!(out.exit_code, 0, "{line}");
+            assert!(!out.stderr.is_empty(), "{line}");
+        }
+        assert_eq!(c.resource_version(), before);
+    }
+
+    #[test]
+    fn basic_regular_expressions() {
+        assert_eq!(basic_to_extended("a+b"), r"a\+b");
+        assert_eq!(basic_to_extended(r"a\|b"), "a|b");
+        assert_eq!(basic_to_extended("^web.*1$"), "^web.*1$");
+    }
+}
