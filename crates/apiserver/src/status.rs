@@ -25,7 +25,14 @@ pub fn error(err: &ApiError, kind: Option<Kind>, name: &str) -> Response {
         if !kind.group().is_empty() {
             details.insert("group".into(), json!(kind.group()));
         }
-        details.insert("kind".into(), json!(kind.plural()));
+        // NotFound and friends name the resource; Invalid names the kind, as the API server's
+        // `NewInvalid` does.
+        let kind_word = if err.reason == Reason::Invalid {
+            kind.name()
+        } else {
+            kind.plural()
+        };
+        details.insert("kind".into(), json!(kind_word));
     }
     if !err.causes.is_empty() {
         let causes: Vec<Value> = err

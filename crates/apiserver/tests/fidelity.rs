@@ -119,3 +119,55 @@ fn get_prints_what_the_real_kubectl_prints() {
     );
     assert_eq!(checked, GET_CORPUS.len() * 4);
 }
+
+/// Mutations, in order: each prints what the real kubectl prints, and afterwards both clusters
+/// read back the same.
+const MUTATION_CORPUS: &[&str] = &[
+    "scale deployment payment-gateway --replicas=3 -n payments",
+    "scale deploy/payment-api --replicas 2 -n payments",
+    "scale deployment ghost --replicas=1 -n payments",
+    "label deployment payment-api tier=backend -n payments",
+    "label deployment payment-api tier=frontend -n payments",
+    "label deployment payment-api tier=frontend --overwrite -n payments",
+    "label deployment payment-api tier- -n payments",
+    "annotate deployment payment-api owner=sre -n payments",
+    "patch deployment payment-gateway -n payments -p '{\"metadata\":{\"labels\":{\"team\":\"pay\"}}}'",
+    "patch deployment payment-gateway -n payments --type=merge -p '{\"metadata\":{\"labels\":{\"team\":\"pay\"}}}'",
+    "patch deployment payment-gateway -n payments --type=json -p '[{\"op\":\"remove\",\"path\":\"/metadata/labels/team\"}]'",
+    "patch deployment payment-gateway -n payments --type=json -p '[{\"op\":\"remove\",\"path\":\"/metadata/labels/nope\"}]'",
+    "rollout restart deployment/payment-worker -n payments",
+    "delete pod payment-db-0 -n payments --dry-run=server",
+    "delete pod ghost -n payments",
+    "get deploy -n payments",
+    "get deploy payment-api payment-gateway -n payments -o yaml",
+];
+
+#[test]
+fn mutations_print_what_the_real_kubectl_prints() {
+    let mut cluster = Cluster::baseline(2);
+    cluster.advance(Duration::from_secs(60));
+    let server = Server::start(cluster.clone(), 33, ClockMode::Frozen);
+    let mut local = cluster;
+    let mut differences = Vec::new();
+    for command in MUTATION_CORPUS {
+        let args = shell_words::split(command).unwrap();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (stdout, stderr, code) = server.kubectl(&args);
+        let ours = kubectl::exec::run(&mut local, command);
+        if (ours.stdout.as_str(), ours.stderr.as_str(), ours.exit_code)
+            != (stdout.as_str(), stderr.as_str(), code)
+        {
+            differences.push(format!(
+                "kubectl {command}\n--- real (exit {code})\n{stdout}{stderr}--- in-process (exit {})\n{}{}",
+                ours.exit_code, ours.stdout, ours.stderr
+            ));
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "{} of {} commands differ:\n\n{}",
+        differences.len(),
+        MUTATION_CORPUS.len(),
+        differences.join("\n")
+    );
+}

@@ -5,7 +5,8 @@ use cluster::Cluster;
 use cluster::k8s_openapi::api::core::v1::Pod;
 
 use crate::get::{self, Format, GetRequest};
-use crate::grammar::{self, Filter, Invocation, Output as OutputFlag, Verb};
+use crate::grammar::{self, Filter, Invocation, Output as OutputFlag, RolloutWhat, Verb};
+use crate::mutate;
 use crate::output::Output;
 
 /// The namespace commands use when none is given (the kubeconfig's context namespace).
@@ -31,6 +32,13 @@ pub fn run(cluster: &mut Cluster, command_line: &str) -> Output {
 }
 
 fn execute(cluster: &mut Cluster, inv: &Invocation) -> Output {
+    // `get` and `logs` look their objects up before reporting a deferred error; the rest report
+    // it before changing anything.
+    if let Some(err) = &inv.deferred_error
+        && !matches!(inv.verb, Verb::Get | Verb::Logs)
+    {
+        return Output::error(err.message.clone(), err.exit_code);
+    }
     match &inv.verb {
         Verb::Get => {
             if let Some(err) = &inv.deferred_error {
@@ -67,6 +75,12 @@ fn execute(cluster: &mut Cluster, inv: &Invocation) -> Output {
             get::get(cluster, &req)
         }
         Verb::Logs => logs(cluster, inv),
+        Verb::Scale => mutate::scale(cluster, inv),
+        Verb::Patch => mutate::patch(cluster, inv),
+        Verb::Label => mutate::label(cluster, inv),
+        Verb::Annotate => mutate::annotate(cluster, inv),
+        Verb::Delete => mutate::delete(cluster, inv),
+        Verb::Rollout(RolloutWhat::Restart) => mutate::rollout_restart(cluster, inv),
         Verb::Help { topic } => match grammar::help_text(topic) {
             Some(text) => Output {
                 stdout: text.to_string(),

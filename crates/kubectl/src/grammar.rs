@@ -55,9 +55,11 @@ pub struct Invocation {
     /// Lines kubectl prints to stderr before its output (deprecated flags, `--force`
     /// deletion), each ending with a newline.
     pub warnings: Vec<String>,
-    /// An error kubectl reports only after it has looked the target objects up (an unknown
-    /// `-o` format for `get`, `set image` without an image, ...). The executor reports its own
-    /// lookup errors first (unknown resource type, not found) and this one otherwise.
+    /// An error kubectl reports only after its first requests (an unknown `-o` format for
+    /// `get`, `set image` without an image, `delete pods` without a name, ...). The executor
+    /// reports its own lookup errors first (unknown resource type, not found) and this one
+    /// otherwise; for `patch`, `label` and `rollout` an unusable `-o` is reported by kubectl
+    /// only after the change is made.
     pub deferred_error: Option<ParseError>,
 }
 

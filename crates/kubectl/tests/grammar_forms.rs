@@ -376,6 +376,22 @@ fn top_and_misc_verbs() {
 }
 
 #[test]
+fn deprecation_notices() {
+    let inv = p("kubectl scale deploy/x --replicas=2 --record");
+    assert_eq!(
+        inv.warnings,
+        ["Flag --record has been deprecated, --record will be removed in the future\n"]
+    );
+    // pflag prints the notice before a later check fails.
+    assert_eq!(
+        parse("kubectl scale deploy/x --record")
+            .unwrap_err()
+            .message,
+        "Flag --record has been deprecated, --record will be removed in the future\nerror: required flag(s) \"replicas\" not set\n"
+    );
+}
+
+#[test]
 fn global_connection_flags_are_recorded() {
     let inv =
         p("kubectl --context prod --kubeconfig=/x --server https://h:6443 get pods --token t");
@@ -478,6 +494,10 @@ fn pipes() {
     assert!(matches!(&inv.pipeline[0], Filter::Grep { pattern, .. } if pattern == "a|b"));
     let inv = p("kubectl get pods -l 'app in (a|b)'");
     assert!(inv.pipeline.is_empty());
+    assert_eq!(
+        p("kubectl logs x |& grep err").stderr,
+        StderrRedirect::ToStdout
+    );
     // Stderr redirections that only route kubectl's errors.
     assert_eq!(
         p("kubectl logs x 2>&1 | grep err").stderr,

@@ -7,7 +7,13 @@
 //! what it sends on; and once against `kube-sre-gym apiserver` (the simulated cluster), which
 //! shows the errors kubectl prints only after its first requests (`Deferred`). `Accept` lines
 //! reached the server and failed, if at all, for reasons that belong to the executor (not
-//! found, no such resource type, empty stdin), which kubectl reports before any deferred one. `Refused` lines are ones real kubectl accepts
+//! found, no such resource type, empty stdin), which kubectl reports before any deferred one.
+//!
+//! To re-record: link `kubectl` to `kubectl.1.32`; run each line with
+//! `KUBECONFIG=<a kubeconfig whose server is http://127.0.0.1:1>`: a stderr without "connection
+//! refused" (or rc 0 with help on stdout) is `Fail`/`Help`. Otherwise start
+//! `kube-sre-gym apiserver --frozen-clock --kubeconfig sim.kubeconfig` and run the line against
+//! it: a client-side `error: ...` there is `Deferred`, anything else `Accept`. `Refused` lines are ones real kubectl accepts
 //! but this environment refuses on purpose (streaming, terminals, host access).
 
 use kubectl::grammar::{Verb, help_text, parse};

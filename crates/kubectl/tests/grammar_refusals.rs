@@ -238,6 +238,12 @@ fn interactive_and_host_commands() {
         let (msg, _) = refused(line);
         assert!(msg.contains("no terminal"), "{line}: {msg}");
     }
+    // Asking for their help gets the same answer.
+    let (msg, _) = refused("kubectl help exec");
+    assert!(
+        msg.starts_with("error: \"kubectl exec\" is not supported here: "),
+        "{msg}"
+    );
     let (msg, _) = refused("kubectl delete pod x -i");
     assert!(msg.contains("--interactive"), "{msg}");
     let (msg, _) = refused("kubectl cordon node-1");

@@ -1,0 +1,345 @@
+//! The verbs that change objects: `scale`, `patch`, `label`, `annotate`, `delete` and
+//! `rollout restart`, through the cluster's API write path with the messages kubectl prints.
+
+use cluster::{ApiError, Cluster, DeleteOptions, Kind, KindVisitor, Schema, Stored};
+use serde_json::{Value, json};
+
+use crate::get::{kind_prefix, resolve_kind};
+use crate::grammar::Invocation;
+use crate::output::Output;
+use crate::patch::{self, PatchType};
+
+/// Why a change could not be made.
+enum Failure {
+    Api(ApiError),
+    Client(String),
+    /// A patch the server refuses as unprocessable: kubectl prints only that the object is invalid.
+    Unprocessable(Kind, String),
+}
+
+fn failure_output(f: Failure) -> String {
+    match f {
+        Failure::Api(e) => format!("Error from server ({}): {}\n", e.reason, e.message),
+        Failure::Client(m) => format!("error: {m}\n"),
+        Failure::Unprocessable(kind, name) => {
+            format!("The {} \"{name}\" is invalid\n", kind.name())
+        }
+    }
+}
+
+/// Why an edit could not be made: a plain client error, or one the API server would answer
+/// with 422.
+enum EditError {
+    Client(String),
+    Unprocessable,
+}
+
+impl From<String> for EditError {
+    fn from(message: String) -> Self {
+        EditError::Client(message)
+    }
+}
+
+impl From<&str> for EditError {
+    fn from(message: &str) -> Self {
+        EditError::Client(message.to_string())
+    }
+}
+
+type Edit<'a> = &'a mut dyn FnMut(&mut Value) -> Result<(), EditError>;
+
+/// Reads an object as JSON, edits it, and writes it back if the edit changed it.
+struct Modify<'a> {
+    cluster: &'a mut Cluster,
+    namespace: &'a str,
+    name: &'a str,
+    edit: Edit<'a>,
+    dry_run: bool,
+}
+
+impl KindVisitor for Modify<'_> {
+    type Output = Result<bool, Failure>;
+
+    fn visit<T: Stored + Schema>(self) -> Self::Output {
+        let ns = if T::OBJECT_KIND.namespaced() {
+            self.namespace
+        } else {
+            ""
+        };
+        let current = self.cluster.get::<T>(ns, self.name).map_err(Failure::Api)?;
+        let before =
+            serde_json::to_value(current.as_ref()).map_err(|e| Failure::Client(e.to_string()))?;
+        let mut after = before.clone();
+        (self.edit)(&mut after).map_err(|e| match e {
+            EditError::Unprocessable => {
+                Failure::Unprocessable(T::OBJECT_KIND, self.name.to_string())
+            }
+            EditError::Client(m) => Failure::Client(m),
+        })?;
+        if after == before {
+            return Ok(false);
+        }
+        let mut obj: T =
+            serde_json::from_value(after).map_err(|e| Failure::Client(e.to_string()))?;
+        obj.metadata_mut().resource_version = None;
+        let stored = self
+            .cluster
+            .update_with(obj, self.dry_run)
+            .map_err(Failure::Api)?;
+        Ok(stored.metadata().resource_version != current.metadata().resource_version)
+    }
+}
+
+fn namespace(inv: &Invocation) -> String {
+    inv.flags
+        .namespace
+        .clone()
+        .unwrap_or_else(|| crate::exec::DEFAULT_NAMESPACE.to_string())
+}
+
+fn dry_run_suffix(inv: &Invocation) -> &'static str {
+    match inv.flags.dry_run.as_deref() {
+        Some("server") => " (server dry run)",
+        Some("client") => " (dry run)",
+        _ => "",
+    }
+}
+
+/// Applies `edit` to every target and prints `kind/name <verb>` per object (`unchanged` when
+/// nothing changed and kubectl says so).
+fn modify_targets(
+    cluster: &mut Cluster,
+    inv: &Invocation,
+    verb: &str,
+    unchanged: Option<&str>,
+    mut edit: impl FnMut(Kind, &mut Value) -> Result<(), EditError>,
+) -> Output {
+    let ns = namespace(inv);
+    let mut out = Output::default();
+    let dry_client = inv.flags.dry_run.as_deref() == Some("client");
+    for target in &inv.targets {
+        let Some(kind) = resolve_kind(&target.resource) else {
+            out.stderr.push_str(&format!(
+                "error: the server doesn't have a resource type \"{}\"\n",
+                target.resource
+            ));
+            out.exit_code = 1;
+            continue;
+        };
+        let Some(name) = &target.name else { continue };
+        let mut f = |v: &mut Value| edit(kind, v);
+        let result = if dry_client {
+            // Client dry run: kubectl only reads the object.
+            cluster_get_json(cluster, kind, &ns, name).map(|_| true)
+        } else {
+            kind.visit(Modify {
+                cluster,
+                namespace: &ns,
+                name,
+                edit: &mut f,
+                dry_run: inv.flags.dry_run.as_deref() == Some("server"),
+            })
+        };
+        match result {
+            Ok(true) => out.stdout.push_str(&format!(
+                "{}/{name} {verb}{}\n",
+                kind_prefix(kind),
+                dry_run_suffix(inv)
+            )),
+            Ok(false) => {
+                let word = unchanged.unwrap_or(verb);
+                out.stdout.push_str(&format!(
+                    "{}/{name} {word}{}\n",
+                    kind_prefix(kind),
+                    dry_run_suffix(inv)
+                ));
+            }
+            Err(f) => {
+                out.stderr.push_str(&failure_output(f));
+                out.exit_code = 1;
+            }
+        }
+    }
+    out
+}
+
+fn cluster_get_json(cluster: &Cluster, kind: Kind, ns: &str, name: &str) -> Result<Value, Failure> {
+    struct GetJson<'a> {
+        cluster: &'a Cluster,
+        ns: &'a str,
+        name: &'a str,
+    }
+    impl KindVisitor for GetJson<'_> {
+        type Output = Result<Value, Failure>;
+        fn visit<T: Stored + Schema>(self) -> Self::Output {
+            let ns = if T::OBJECT_KIND.namespaced() {
+                self.ns
+            } else {
+                ""
+            };
+            let obj = self.cluster.get::<T>(ns, self.name).map_err(Failure::Api)?;
+            serde_json::to_value(obj.as_ref()).map_err(|e| Failure::Client(e.to_string()))
+        }
+    }
+    kind.visit(GetJson { cluster, ns, name })
+}
+
+pub fn scale(cluster: &mut Cluster, inv: &Invocation) -> Output {
+    let replicas = inv.flags.replicas.unwrap_or(0);
+    let mut out = modify_targets(cluster, inv, "scaled", None, |_, v| {
+        v["spec"]["replicas"] = json!(replicas);
+        Ok(())
+    });
+    // kubectl scale resolves its objects before scaling and words a miss its own way.
+    out.stderr = out
+        .stderr
+        .lines()
+        .map(|l| match l.strip_prefix("Error from server (NotFound): ") {
+            Some(msg) => format!("error: no objects passed to scale {msg}\n"),
+            None => format!("{l}\n"),
+        })
+        .collect();
+    out
+}
+
+pub fn patch(cluster: &mut Cluster, inv: &Invocation) -> Output {
+    let body = inv.flags.patch.clone().unwrap_or_default();
+    let patch_type = match inv.flags.patch_type.as_deref() {
+        Some("json") => PatchType::Json,
+        Some("merge") => PatchType::Merge,
+        _ => PatchType::Strategic,
+    };
+    modify_targets(
+        cluster,
+        inv,
+        "patched",
+        Some("patched (no change)"),
+        |kind, v| {
+            *v = patch::apply(kind.name(), v, patch_type, body.as_bytes()).map_err(|e| {
+                if e.code() == 422 {
+                    EditError::Unprocessable
+                } else {
+                    EditError::Client(e.to_string())
+                }
+            })?;
+            Ok(())
+        },
+    )
+}
+
+/// `label` and `annotate`: `key=value` sets, `key-` removes; existing keys need `--overwrite`.
+fn set_metadata_map(
+    cluster: &mut Cluster,
+    inv: &Invocation,
+    field: &str,
+    verb: &str,
+    unchanged: &str,
+) -> Output {
+    let overwrite = inv.flags.overwrite;
+    let changes = inv.operands.clone();
+    modify_targets(cluster, inv, verb, Some(unchanged), |_, v| {
+        let map = v["metadata"]
+            .as_object_mut()
+            .ok_or("object has no metadata")?
+            .entry(field)
+            .or_insert_with(|| json!({}));
+        for change in &changes {
+            if let Some(key) = change.strip_suffix('-') {
+                if let Some(m) = map.as_object_mut() {
+                    m.remove(key);
+                }
+            } else if let Some((key, value)) = change.split_once('=') {
+                if !overwrite && map.get(key).is_some_and(|old| old != value) {
+                    return Err(format!(
+                        "'{key}' already has a value ({}), and --overwrite is false",
+                        map[key].as_str().unwrap_or("")
+                    )
+                    .into());
+                }
+                map[key] = json!(value);
+            }
+        }
+        if map.as_object().is_some_and(|m| m.is_empty()) {
+            v["metadata"].as_object_mut().map(|m| m.remove(field));
+        }
+        Ok(())
+    })
+}
+
+pub fn label(cluster: &mut Cluster, inv: &Invocation) -> Output {
+    let only_removals = inv.operands.iter().all(|c| c.ends_with('-'));
+    let verb = if only_removals {
+        "unlabeled"
+    } else {
+        "labeled"
+    };
+    set_metadata_map(cluster, inv, "labels", verb, "not labeled")
+}
+
+pub fn annotate(cluster: &mut Cluster, inv: &Invocation) -> Output {
+    set_metadata_map(cluster, inv, "annotations", "annotated", "annotated")
+}
+
+pub fn rollout_restart(cluster: &mut Cluster, inv: &Invocation) -> Output {
+    let now = serde_json::to_value(cluster.now().time()).unwrap_or_default();
+    modify_targets(cluster, inv, "restarted", None, |_, v| {
+        v["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"] =
+            now.clone();
+        Ok(())
+    })
+}
+
+pub fn delete(cluster: &mut Cluster, inv: &Invocation) -> Output {
+    struct Delete<'a> {
+        cluster: &'a mut Cluster,
+        ns: &'a str,
+        name: &'a str,
+        opts: DeleteOptions,
+    }
+    impl KindVisitor for Delete<'_> {
+        type Output = Result<(), ApiError>;
+        fn visit<T: Stored + Schema>(self) -> Self::Output {
+            self.cluster
+                .delete::<T>(self.ns, self.name, self.opts)
+                .map(|_| ())
+        }
+    }
+    let ns = namespace(inv);
+    let mut out = Output::default();
+    let opts = DeleteOptions {
+        grace_period_seconds: inv.flags.grace_period.filter(|g| *g >= 0),
+        dry_run: inv.flags.dry_run.as_deref() == Some("server"),
+        ..Default::default()
+    };
+    for target in &inv.targets {
+        let Some(kind) = resolve_kind(&target.resource) else {
+            out.stderr.push_str(&format!(
+                "error: the server doesn't have a resource type \"{}\"\n",
+                target.resource
+            ));
+            out.exit_code = 1;
+            continue;
+        };
+        let Some(name) = &target.name else { continue };
+        match kind.visit(Delete {
+            cluster,
+            ns: &ns,
+            name,
+            opts,
+        }) {
+            Ok(()) => out.stdout.push_str(&format!(
+                "{} \"{name}\" deleted{}\n",
+                kind.name().to_lowercase(),
+                dry_run_suffix(inv)
+            )),
+            Err(e) => {
+                out.stderr.push_str(&format!(
+                    "Error from server ({}): {}\n",
+                    e.reason, e.message
+                ));
+                out.exit_code = 1;
+            }
+        }
+    }
+    out
+}
