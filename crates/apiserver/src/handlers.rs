@@ -235,6 +235,14 @@ impl KindVisitor for Handle<'_> {
         let req = self.req;
         let name = req.name.clone().unwrap_or_default();
         let ns = req.namespace.clone().unwrap_or_default();
+        // Only JSON bodies: kubectl falls back to JSON when protobuf is refused with 415.
+        if matches!(req.method, Method::POST | Method::PUT) && req.content_type.contains("protobuf")
+        {
+            return Outcome::Done(status::unsupported_media_type(
+                &req.content_type,
+                status::OBJECT_MEDIA_TYPES,
+            ));
+        }
         let result = match (&req.method, req.name.as_deref(), req.subresource.as_deref()) {
             (&Method::GET, None, None) => {
                 if matches!(
@@ -363,7 +371,9 @@ impl Handle<'_> {
     fn patch<T: Stored + Schema>(&self, ns: &str, name: &str, status_only: bool) -> Handled {
         let kind = T::OBJECT_KIND;
         let patch_type = kubectl::patch::PatchType::from_content_type(&self.req.content_type)
-            .ok_or_else(|| status::unsupported_media_type(&self.req.content_type))?;
+            .ok_or_else(|| {
+                status::unsupported_media_type(&self.req.content_type, status::PATCH_MEDIA_TYPES)
+            })?;
         let cluster = self.shared.cluster();
         let current = cluster
             .get::<T>(ns, name)
@@ -559,9 +569,10 @@ impl Handle<'_> {
             return Ok(status::json_response(200, &scale));
         }
         let wanted = if self.req.method == Method::PATCH {
-            let patch_type =
-                kubectl::patch::PatchType::from_content_type(&self.req.content_type)
-                    .ok_or_else(|| status::unsupported_media_type(&self.req.content_type))?;
+            let patch_type = kubectl::patch::PatchType::from_content_type(&self.req.content_type)
+                .ok_or_else(|| {
+                status::unsupported_media_type(&self.req.content_type, status::PATCH_MEDIA_TYPES)
+            })?;
             kubectl::patch::apply("Scale", &scale, patch_type, &self.req.body)
                 .map_err(|e| status::bad_request(e.to_string()))?
         } else {

@@ -107,16 +107,22 @@ pub fn unauthorized() -> Response {
     )
 }
 
-pub fn unsupported_media_type(content_type: &str) -> Response {
+/// 415 for a body in a format the server does not read; `accepted` lists what it does read.
+pub fn unsupported_media_type(content_type: &str, accepted: &str) -> Response {
     respond(
         415,
         json!({
             "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-            "message": format!("the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got {content_type:?})"),
+            "message": format!("the body of the request was in an unknown format - accepted media types include: {accepted} (got {content_type:?})"),
             "reason": "UnsupportedMediaType", "code": 415,
         }),
     )
 }
+
+/// The patch formats PATCH reads.
+pub const PATCH_MEDIA_TYPES: &str = "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json";
+/// The object formats POST and PUT read (no protobuf: the simulator speaks JSON only).
+pub const OBJECT_MEDIA_TYPES: &str = "application/json";
 
 /// `Status` success for a delete that removed the object at once.
 pub fn deleted(kind: Kind, name: &str, uid: &str) -> Response {
