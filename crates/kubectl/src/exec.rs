@@ -5,7 +5,7 @@ use cluster::Cluster;
 use cluster::k8s_openapi::api::core::v1::Pod;
 
 use crate::get::{self, Format, GetRequest};
-use crate::grammar::{self, Filter, Invocation, Output as OutputFlag, RolloutWhat, Verb};
+use crate::grammar::{self, Filter, Invocation, Output as OutputFlag, RolloutWhat, SetWhat, Verb};
 use crate::mutate;
 use crate::output::Output;
 
@@ -81,6 +81,9 @@ fn execute(cluster: &mut Cluster, inv: &Invocation) -> Output {
         Verb::Annotate => mutate::annotate(cluster, inv),
         Verb::Delete => mutate::delete(cluster, inv),
         Verb::Rollout(RolloutWhat::Restart) => mutate::rollout_restart(cluster, inv),
+        Verb::Set(SetWhat::Image) => mutate::set_image(cluster, inv),
+        Verb::Set(SetWhat::Resources) => mutate::set_resources(cluster, inv),
+        Verb::Set(SetWhat::Env) => mutate::set_env(cluster, inv),
         Verb::Help { topic } => match grammar::help_text(topic) {
             Some(text) => Output {
                 stdout: text.to_string(),

@@ -105,13 +105,23 @@ fn dry_run_suffix(inv: &Invocation) -> &'static str {
     }
 }
 
-/// Applies `edit` to every target and prints `kind/name <verb>` per object (`unchanged` when
-/// nothing changed and kubectl says so).
+/// What kubectl prints for an object the command left as it was.
+#[derive(Clone, Copy)]
+enum Unchanged<'a> {
+    /// The same as for a change.
+    Same,
+    /// Its own word (`patched (no change)`, `not labeled`).
+    Word(&'a str),
+    /// Nothing (`set` skips the request when its patch is empty).
+    Silent,
+}
+
+/// Applies `edit` to every target and prints `kind/name <verb>` per object.
 fn modify_targets(
     cluster: &mut Cluster,
     inv: &Invocation,
     verb: &str,
-    unchanged: Option<&str>,
+    unchanged: Unchanged<'_>,
     mut edit: impl FnMut(Kind, &mut Value) -> Result<(), EditError>,
 ) -> Output {
     let ns = namespace(inv);
@@ -147,7 +157,11 @@ fn modify_targets(
                 dry_run_suffix(inv)
             )),
             Ok(false) => {
-                let word = unchanged.unwrap_or(verb);
+                let word = match unchanged {
+                    Unchanged::Same => verb,
+                    Unchanged::Word(w) => w,
+                    Unchanged::Silent => continue,
+                };
                 out.stdout.push_str(&format!(
                     "{}/{name} {word}{}\n",
                     kind_prefix(kind),
@@ -186,7 +200,7 @@ fn cluster_get_json(cluster: &Cluster, kind: Kind, ns: &str, name: &str) -> Resu
 
 pub fn scale(cluster: &mut Cluster, inv: &Invocation) -> Output {
     let replicas = inv.flags.replicas.unwrap_or(0);
-    let mut out = modify_targets(cluster, inv, "scaled", None, |_, v| {
+    let mut out = modify_targets(cluster, inv, "scaled", Unchanged::Same, |_, v| {
         v["spec"]["replicas"] = json!(replicas);
         Ok(())
     });
@@ -213,7 +227,7 @@ pub fn patch(cluster: &mut Cluster, inv: &Invocation) -> Output {
         cluster,
         inv,
         "patched",
-        Some("patched (no change)"),
+        Unchanged::Word("patched (no change)"),
         |kind, v| {
             *v = patch::apply(kind.name(), v, patch_type, body.as_bytes()).map_err(|e| {
                 if e.code() == 422 {
@@ -237,7 +251,7 @@ fn set_metadata_map(
 ) -> Output {
     let overwrite = inv.flags.overwrite;
     let changes = inv.operands.clone();
-    modify_targets(cluster, inv, verb, Some(unchanged), |_, v| {
+    modify_targets(cluster, inv, verb, Unchanged::Word(unchanged), |_, v| {
         let map = v["metadata"]
             .as_object_mut()
             .ok_or("object has no metadata")?
@@ -282,7 +296,7 @@ pub fn annotate(cluster: &mut Cluster, inv: &Invocation) -> Output {
 
 pub fn rollout_restart(cluster: &mut Cluster, inv: &Invocation) -> Output {
     let now = serde_json::to_value(cluster.now().time()).unwrap_or_default();
-    modify_targets(cluster, inv, "restarted", None, |_, v| {
+    modify_targets(cluster, inv, "restarted", Unchanged::Same, |_, v| {
         v["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"] =
             now.clone();
         Ok(())
@@ -342,4 +356,137 @@ pub fn delete(cluster: &mut Cluster, inv: &Invocation) -> Output {
         }
     }
     out
+}
+
+/// The containers of a pod or of a workload's pod template.
+fn containers_of(v: &mut Value) -> Result<&mut Vec<Value>, EditError> {
+    let spec = if v.pointer("/spec/template/spec").is_some() {
+        v.pointer_mut("/spec/template/spec")
+    } else {
+        v.pointer_mut("/spec")
+    };
+    spec.and_then(|s| s.get_mut("containers"))
+        .and_then(Value::as_array_mut)
+        .ok_or_else(|| "the object has no containers".into())
+}
+
+/// Whether a `-c` pattern (`*`, a name, or names with `*`) selects a container.
+fn selects(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == name,
+        Some((prefix, suffix)) => {
+            name.len() >= prefix.len() + suffix.len()
+                && name.starts_with(prefix)
+                && name.ends_with(suffix)
+        }
+    }
+}
+
+pub fn set_image(cluster: &mut Cluster, inv: &Invocation) -> Output {
+    let pairs: Vec<(String, String)> = inv
+        .operands
+        .iter()
+        .filter_map(|p| p.split_once('='))
+        .map(|(c, i)| (c.to_string(), i.to_string()))
+        .collect();
+    modify_targets(cluster, inv, "image updated", Unchanged::Silent, |_, v| {
+        let containers = containers_of(v)?;
+        for (name, image) in &pairs {
+            let mut found = false;
+            for c in containers.iter_mut() {
+                if name == "*" || c["name"].as_str() == Some(name) {
+                    c["image"] = json!(image);
+                    found = true;
+                }
+            }
+            if !found {
+                return Err(format!("unable to find container named \"{name}\"").into());
+            }
+        }
+        Ok(())
+    })
+}
+
+/// `cpu=200m,memory=512Mi` as a JSON map.
+fn resource_list(spec: &str) -> Result<serde_json::Map<String, Value>, EditError> {
+    let mut out = serde_json::Map::new();
+    for part in spec.split(',').filter(|p| !p.is_empty()) {
+        let (k, q) = part
+            .split_once('=')
+            .ok_or_else(|| EditError::from(format!("invalid resource specification {part:?}")))?;
+        if cluster::quantity::parse_milli(q).is_err() {
+            return Err(cluster::quantity::ParseQuantityError.to_string().into());
+        }
+        out.insert(k.to_string(), json!(q));
+    }
+    Ok(out)
+}
+
+pub fn set_resources(cluster: &mut Cluster, inv: &Invocation) -> Output {
+    let pattern = inv.flags.containers.clone().unwrap_or_else(|| "*".into());
+    let limits = inv.flags.limits.clone().unwrap_or_default();
+    let requests = inv.flags.requests.clone().unwrap_or_default();
+    modify_targets(
+        cluster,
+        inv,
+        "resource requirements updated",
+        Unchanged::Silent,
+        |_, v| {
+            let limits = resource_list(&limits)?;
+            let requests = resource_list(&requests)?;
+            for c in containers_of(v)?
+                .iter_mut()
+                .filter(|c| selects(&pattern, c["name"].as_str().unwrap_or("")))
+            {
+                for (field, values) in [("limits", &limits), ("requests", &requests)] {
+                    if values.is_empty() {
+                        continue;
+                    }
+                    let section = c["resources"][field]
+                        .as_object()
+                        .cloned()
+                        .unwrap_or_default();
+                    let mut merged = section;
+                    merged.extend(values.clone());
+                    c["resources"][field] = Value::Object(merged);
+                }
+            }
+            Ok(())
+        },
+    )
+}
+
+pub fn set_env(cluster: &mut Cluster, inv: &Invocation) -> Output {
+    let pattern = inv.flags.containers.clone().unwrap_or_else(|| "*".into());
+    let changes: Vec<String> = inv
+        .operands
+        .iter()
+        .chain(inv.flags.env.iter())
+        .cloned()
+        .collect();
+    modify_targets(cluster, inv, "env updated", Unchanged::Silent, |_, v| {
+        for c in containers_of(v)?
+            .iter_mut()
+            .filter(|c| selects(&pattern, c["name"].as_str().unwrap_or("")))
+        {
+            let mut env: Vec<Value> = c["env"].as_array().cloned().unwrap_or_default();
+            for change in &changes {
+                if let Some((key, value)) = change.split_once('=') {
+                    match env.iter_mut().find(|e| e["name"] == key) {
+                        Some(e) => *e = json!({"name": key, "value": value}),
+                        None => env.push(json!({"name": key, "value": value})),
+                    }
+                } else if let Some(key) = change.strip_suffix('-') {
+                    env.retain(|e| e["name"] != key);
+                }
+            }
+            match env.is_empty() {
+                true => {
+                    c.as_object_mut().map(|m| m.remove("env"));
+                }
+                false => c["env"] = Value::Array(env),
+            }
+        }
+        Ok(())
+    })
 }
