@@ -75,6 +75,7 @@ fn execute(cluster: &mut Cluster, inv: &Invocation) -> Output {
             get::get(cluster, &req)
         }
         Verb::Logs => logs(cluster, inv),
+        Verb::Top(what) => crate::top::top(cluster, inv, *what),
         Verb::Scale => mutate::scale(cluster, inv),
         Verb::Patch => mutate::patch(cluster, inv),
         Verb::Label => mutate::label(cluster, inv),

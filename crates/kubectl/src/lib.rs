@@ -16,3 +16,4 @@ pub mod mutate;
 pub mod output;
 pub mod patch;
 pub mod table;
+pub mod top;
