@@ -50,6 +50,7 @@ fn execute(cluster: &mut Cluster, inv: &Invocation) -> Output {
                 Some(OutputFlag::Name) => Format::Name,
                 Some(OutputFlag::Json) => Format::Json,
                 Some(OutputFlag::Yaml) => Format::Yaml,
+                Some(OutputFlag::JsonPath(template)) => Format::JsonPath(template.clone()),
                 Some(other) => return unsupported(&format!("-o {}", output_name(other))),
             };
             let req = GetRequest {

@@ -37,6 +37,7 @@ pub enum Format {
     Name,
     Json,
     Yaml,
+    JsonPath(String),
 }
 
 /// Resolves a resource word (`po`, `pods`, `pod`, `deployments.apps`) to a kind.
@@ -175,20 +176,32 @@ pub fn get(cluster: &Cluster, req: &GetRequest) -> Output {
                         .push_str(&format!("{}/{name}\n", kind_prefix(target.kind)));
                 }
             }
-            Format::Json | Format::Yaml => objects_json.extend(group.objects),
+            Format::Json | Format::Yaml | Format::JsonPath(_) => objects_json.extend(group.objects),
         }
     }
-    if matches!(req.output, Format::Json | Format::Yaml) && (any || out.exit_code == 0) {
+    if matches!(
+        req.output,
+        Format::Json | Format::Yaml | Format::JsonPath(_)
+    ) && (any || out.exit_code == 0)
+    {
         let single = targets.len() == 1 && targets[0].names.len() == 1 && objects_json.len() == 1;
         let doc = if single {
             objects_json.pop().unwrap_or(Value::Null)
         } else {
             serde_json::json!({"apiVersion": "v1", "items": objects_json, "kind": "List", "metadata": {"resourceVersion": ""}})
         };
-        out.stdout.push_str(&match req.output {
-            Format::Json => crate::output::json(&doc),
-            _ => crate::output::yaml(&doc),
-        });
+        match &req.output {
+            Format::Json => out.stdout.push_str(&crate::output::json(&doc)),
+            Format::JsonPath(template) => match crate::jsonpath::render(template, &doc) {
+                Ok(text) => out.stdout.push_str(&text),
+                Err(e) => {
+                    out.stderr
+                        .push_str(&format!("error: error parsing jsonpath {template}, {e}\n"));
+                    out.exit_code = 1;
+                }
+            },
+            _ => out.stdout.push_str(&crate::output::yaml(&doc)),
+        }
     }
     let asked_by_name = targets.iter().any(|t| !t.names.is_empty());
     if !any && !asked_by_name && matches!(req.output, Format::Table | Format::Wide) {
@@ -259,7 +272,10 @@ impl KindVisitor for Collect<'_> {
             found
         };
         let now = self.cluster.now();
-        let want_json = matches!(self.req.output, Format::Json | Format::Yaml);
+        let want_json = matches!(
+            self.req.output,
+            Format::Json | Format::Yaml | Format::JsonPath(_)
+        );
         Group {
             rows: selected
                 .iter()

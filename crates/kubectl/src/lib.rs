@@ -12,6 +12,7 @@ pub mod exec;
 pub mod get;
 pub mod grammar;
 pub mod human;
+pub mod jsonpath;
 pub mod mutate;
 pub mod output;
 pub mod patch;
