@@ -262,6 +262,14 @@ fn mutations_through_kubectl(minor: u32) {
         .trim(),
         "deployment.apps/payment-gateway scaled"
     );
+    // Let the scale-up settle: kubectl reports "(no change)" only when the object it read back
+    // equals the one before its patch, and a rollout in flight changes the status in between.
+    s.ok(&with(&[
+        "rollout",
+        "status",
+        "deployment/payment-gateway",
+        "--timeout=120s",
+    ]));
     assert_eq!(
         s.ok(&with(&[
             "patch",
