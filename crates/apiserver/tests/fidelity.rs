@@ -94,6 +94,22 @@ const GET_CORPUS: &[&str] = &[
     "top node gke-sre-gym-default-pool-6f8e2a1c-4kqz",
 ];
 
+/// Runs `command` through the real kubectl and in process; describes the difference, if any.
+fn compare(server: &Server, local: &mut Cluster, command: &str) -> Option<String> {
+    let args = shell_words::split(command).unwrap();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (stdout, stderr, code) = server.kubectl(&args);
+    let ours = kubectl::exec::run(local, command);
+    let same = (ours.stdout.as_str(), ours.stderr.as_str(), ours.exit_code)
+        == (stdout.as_str(), stderr.as_str(), code);
+    (!same).then(|| {
+        format!(
+            "kubectl {command}\n--- real (exit {code})\n{stdout}{stderr}--- in-process (exit {})\n{}{}",
+            ours.exit_code, ours.stdout, ours.stderr
+        )
+    })
+}
+
 fn states() -> Vec<(&'static str, Cluster)> {
     let mut healthy = Cluster::baseline(1);
     healthy.advance(Duration::from_secs(300));
@@ -119,18 +135,9 @@ fn get_prints_what_the_real_kubectl_prints() {
         let server = Server::start(cluster.clone(), 33, ClockMode::Frozen);
         let mut local = cluster;
         for command in GET_CORPUS {
-            let args = shell_words::split(command).unwrap();
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let (stdout, stderr, code) = server.kubectl(&args);
-            let ours = kubectl::exec::run(&mut local, command);
             checked += 1;
-            if (ours.stdout.as_str(), ours.stderr.as_str(), ours.exit_code)
-                != (stdout.as_str(), stderr.as_str(), code)
-            {
-                differences.push(format!(
-                    "[{state}] kubectl {command}\n--- real (exit {code})\n{stdout}{stderr}--- in-process (exit {})\n{}{}",
-                    ours.exit_code, ours.stdout, ours.stderr
-                ));
+            if let Some(diff) = compare(&server, &mut local, command) {
+                differences.push(format!("[{state}] {diff}"));
             }
         }
     }
@@ -181,18 +188,7 @@ fn mutations_print_what_the_real_kubectl_prints() {
     let mut local = cluster;
     let mut differences = Vec::new();
     for command in MUTATION_CORPUS {
-        let args = shell_words::split(command).unwrap();
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let (stdout, stderr, code) = server.kubectl(&args);
-        let ours = kubectl::exec::run(&mut local, command);
-        if (ours.stdout.as_str(), ours.stderr.as_str(), ours.exit_code)
-            != (stdout.as_str(), stderr.as_str(), code)
-        {
-            differences.push(format!(
-                "kubectl {command}\n--- real (exit {code})\n{stdout}{stderr}--- in-process (exit {})\n{}{}",
-                ours.exit_code, ours.stdout, ours.stderr
-            ));
-        }
+        differences.extend(compare(&server, &mut local, command));
     }
     assert!(
         differences.is_empty(),

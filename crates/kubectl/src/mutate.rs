@@ -128,12 +128,7 @@ fn modify_targets(
     let mut out = Output::default();
     let dry_client = inv.flags.dry_run.as_deref() == Some("client");
     for target in &inv.targets {
-        let Some(kind) = resolve_kind(&target.resource) else {
-            out.stderr.push_str(&format!(
-                "error: the server doesn't have a resource type \"{}\"\n",
-                target.resource
-            ));
-            out.exit_code = 1;
+        let Some(kind) = resolve_or_report(&target.resource, &mut out) else {
             continue;
         };
         let Some(name) = &target.name else { continue };
@@ -175,6 +170,18 @@ fn modify_targets(
         }
     }
     out
+}
+
+/// The kind of a resource word, or kubectl's unknown-type error added to `out`.
+fn resolve_or_report(word: &str, out: &mut Output) -> Option<Kind> {
+    let kind = resolve_kind(word);
+    if kind.is_none() {
+        out.stderr.push_str(&format!(
+            "error: the server doesn't have a resource type \"{word}\"\n"
+        ));
+        out.exit_code = 1;
+    }
+    kind
 }
 
 fn cluster_get_json(cluster: &Cluster, kind: Kind, ns: &str, name: &str) -> Result<Value, Failure> {
@@ -326,12 +333,7 @@ pub fn delete(cluster: &mut Cluster, inv: &Invocation) -> Output {
         ..Default::default()
     };
     for target in &inv.targets {
-        let Some(kind) = resolve_kind(&target.resource) else {
-            out.stderr.push_str(&format!(
-                "error: the server doesn't have a resource type \"{}\"\n",
-                target.resource
-            ));
-            out.exit_code = 1;
+        let Some(kind) = resolve_or_report(&target.resource, &mut out) else {
             continue;
         };
         let Some(name) = &target.name else { continue };
