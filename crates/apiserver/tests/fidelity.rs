@@ -12,7 +12,12 @@ use common::Server;
 use gym::FaultSpec;
 
 /// `kubectl get` forms over every kind, output format and flag the in-process kubectl supports,
-/// and `kubectl logs`.
+/// `kubectl logs` and `kubectl top`.
+///
+/// One deliberate gap: `--sort-by` over more than twelve objects with equal keys. kubectl sorts
+/// with Go's unstable pdqsort there, so ties come out in an order only a port of it would give;
+/// the in-process sort is stable (Go's insertion sort, which kubectl gets for twelve objects or
+/// fewer, is stable too).
 const GET_CORPUS: &[&str] = &[
     "get pods",
     "get pods -A",
@@ -62,6 +67,10 @@ const GET_CORPUS: &[&str] = &[
     "get ns payments -o yaml",
     "get events -n kube-system --field-selector=reason=Scheduled",
     "get deploy -n payments --show-kind",
+    "get pods -A --sort-by=.metadata.name",
+    "get pods -n payments --sort-by=.status.podIP -o wide",
+    "get deploy -A --sort-by=.spec.replicas",
+    "get pod ghost -n payments --ignore-not-found",
     "get pods -n payments -o jsonpath={.items[*].metadata.name}",
     "get pods -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}{\"\\n\"}{end}'",
     "get pod payment-db-0 -n payments -o jsonpath={.status.phase}",

@@ -72,6 +72,8 @@ fn execute(cluster: &mut Cluster, inv: &Invocation) -> Output {
                 label_columns: inv.flags.label_columns.clone(),
                 no_headers: inv.flags.no_headers,
                 show_kind: inv.flags.show_kind,
+                sort_by: inv.flags.sort_by.clone(),
+                ignore_not_found: inv.flags.ignore_not_found,
             };
             get::get(cluster, &req)
         }
@@ -367,7 +369,7 @@ mod tests {
             "rm -rf /",
             "kubectl get pods; reboot",
             "kubectl describe pod x",
-            "kubectl get pods -o jsonpath={.items}",
+            "kubectl get pods -o custom-columns=NAME:.metadata.name",
         ] {
             let out = run(&mut c, line);
             assert_ne!(out.exit_code, 0, "{line}");

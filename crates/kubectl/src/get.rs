@@ -26,6 +26,10 @@ pub struct GetRequest {
     pub label_columns: Vec<String>,
     pub no_headers: bool,
     pub show_kind: bool,
+    /// `--sort-by`: a JSONPath whose value orders the rows of each kind.
+    pub sort_by: Option<String>,
+    /// `--ignore-not-found`: named objects that do not exist are skipped silently.
+    pub ignore_not_found: bool,
 }
 
 /// `-o` formats `get` supports in process.
@@ -263,6 +267,8 @@ impl KindVisitor for Collect<'_> {
             for name in self.names {
                 match self.cluster.get::<T>(ns, name) {
                     Ok(o) => found.push(o),
+                    Err(e)
+                        if self.req.ignore_not_found && e.reason == cluster::Reason::NotFound => {}
                     Err(e) => errors.push_str(&format!(
                         "Error from server ({}): {}\n",
                         e.reason, e.message
@@ -271,6 +277,20 @@ impl KindVisitor for Collect<'_> {
             }
             found
         };
+        let mut selected = selected;
+        if let Some(path) = &self.req.sort_by {
+            let key = |o: &Arc<T>| {
+                let json = serde_json::to_value(o.as_ref()).unwrap_or_default();
+                crate::jsonpath::values(path, &json)
+                    .ok()
+                    .and_then(|v| v.into_iter().next())
+                    .unwrap_or(Value::Null)
+            };
+            let mut keyed: Vec<(Value, Arc<T>)> =
+                selected.into_iter().map(|o| (key(&o), o)).collect();
+            keyed.sort_by(|a, b| compare_values(&a.0, &b.0));
+            selected = keyed.into_iter().map(|(_, o)| o).collect();
+        }
         let now = self.cluster.now();
         let want_json = matches!(
             self.req.output,
@@ -299,6 +319,22 @@ impl KindVisitor for Collect<'_> {
             },
             errors,
         }
+    }
+}
+
+/// kubectl's sort order for `--sort-by` values: numbers by value, everything else as text
+/// (RFC 3339 timestamps sort chronologically that way); missing values first.
+fn compare_values(a: &Value, b: &Value) -> std::cmp::Ordering {
+    match (a, b) {
+        (Value::Null, Value::Null) => std::cmp::Ordering::Equal,
+        (Value::Null, _) => std::cmp::Ordering::Less,
+        (_, Value::Null) => std::cmp::Ordering::Greater,
+        (Value::Number(x), Value::Number(y)) => x
+            .as_f64()
+            .unwrap_or(0.0)
+            .total_cmp(&y.as_f64().unwrap_or(0.0)),
+        (Value::String(x), Value::String(y)) => x.cmp(y),
+        (x, y) => x.to_string().cmp(&y.to_string()),
     }
 }
 

@@ -37,6 +37,17 @@ pub fn render(template: &str, root: &Value) -> Result<String, TemplateError> {
     Ok(out)
 }
 
+/// The values a single path (`.status.phase`, or `{.status.phase}`) selects, as `--sort-by`
+/// reads them.
+pub fn values(path: &str, root: &Value) -> Result<Vec<Value>, TemplateError> {
+    let inner = path
+        .trim()
+        .strip_prefix('{')
+        .and_then(|p| p.strip_suffix('}'))
+        .unwrap_or(path.trim());
+    Ok(eval(&parse_path(inner)?, root))
+}
+
 fn parse(template: &str) -> Result<Vec<Node>, TemplateError> {
     let mut stack: Vec<(Vec<Step>, Vec<Node>)> = vec![(Vec::new(), Vec::new())];
     let mut rest = template;
