@@ -174,7 +174,6 @@ const MUTATION_CORPUS: &[&str] = &[
     "patch deployment payment-gateway -n payments --type=merge -p '{\"metadata\":{\"labels\":{\"team\":\"pay\"}}}'",
     "patch deployment payment-gateway -n payments --type=json -p '[{\"op\":\"remove\",\"path\":\"/metadata/labels/team\"}]'",
     "patch deployment payment-gateway -n payments --type=json -p '[{\"op\":\"remove\",\"path\":\"/metadata/labels/nope\"}]'",
-    "rollout restart deployment/payment-worker -n payments",
     "set image deployment/payment-gateway payment-gateway=nginx:1.26 -n payments",
     "set image deployment/payment-gateway payment-gateway=nginx:1.26 -n payments",
     "set image deployment/payment-gateway nginx=nginx:1.27 -n payments",
@@ -187,6 +186,12 @@ const MUTATION_CORPUS: &[&str] = &[
     "delete pod ghost -n payments",
     "get deploy -n payments",
     "get deploy payment-api payment-gateway -n payments -o yaml",
+    // The controllers reacted to the writes on both sides: new ReplicaSets and pods.
+    "get rs -n payments",
+    "get pods -n payments -o wide",
+    // Last: the real kubectl stamps `restartedAt` with its own wall clock, the in-process one
+    // with simulated time, so the restarted template (and its hash) differs from here on.
+    "rollout restart deployment/payment-worker -n payments",
 ];
 
 #[test]

@@ -220,8 +220,10 @@ impl Cluster {
         self.queue.insert(work);
     }
 
-    /// Runs controllers until nothing is left to do at the current instant.
-    pub(crate) fn settle(&mut self) {
+    /// Runs every controller until nothing is left to do at the current instant, as a real
+    /// cluster's controllers would react to a write before anyone looks again. Writes through
+    /// the API only queue that work; callers that answer requests settle before they read.
+    pub fn settle(&mut self) {
         let mut budget = MAX_RECONCILES_PER_INSTANT;
         while let Some(work) = self.queue.pop_first() {
             budget -= 1;

@@ -19,6 +19,8 @@ pub fn run(cluster: &mut Cluster, command_line: &str) -> Output {
         Err(e) => return Output::error(e.message, e.exit_code),
     };
     let mut out = execute(cluster, &invocation);
+    // The controllers react to a change at once, as they would before the next command.
+    cluster.settle();
     if !invocation.warnings.is_empty() {
         out.stderr = format!("{}{}", invocation.warnings.concat(), out.stderr);
     }
