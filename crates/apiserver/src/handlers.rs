@@ -20,16 +20,8 @@ use crate::{Shared, status};
 use cluster::selectors::{FieldQuery, LabelQuery};
 
 pub async fn version(State(shared): State<Arc<Shared>>) -> Response {
-    let minor = shared.config.minor_version;
-    let body = json!({
-        "major": "1", "minor": minor.to_string(),
-        "emulationMajor": "1", "emulationMinor": minor.to_string(),
-        "minCompatibilityMajor": "1", "minCompatibilityMinor": (minor - 1).to_string(),
-        "gitVersion": format!("v1.{minor}.5"), "gitCommit": "0e4a6e1d0fb9ee3a4fb9fa2cfa5a1d0f25e2a3c1",
-        "gitTreeState": "clean", "buildDate": "2025-09-10T10:05:34Z", "goVersion": "go1.24.6",
-        "compiler": "gc", "platform": "linux/amd64",
-    });
-    status::json_response(200, &body)
+    let info = cluster::version::VersionInfo::server(shared.config.minor_version);
+    status::json_response(200, &serde_json::to_value(info).unwrap_or_default())
 }
 
 pub async fn healthy() -> &'static str {

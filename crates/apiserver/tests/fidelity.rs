@@ -100,6 +100,9 @@ const GET_CORPUS: &[&str] = &[
     "top pod payment-db-0 -n payments",
     "top pods -n frontend -l app=web-app",
     "top nodes",
+    "version",
+    "version --client",
+    "version -o json",
     "top node gke-sre-gym-default-pool-6f8e2a1c-4kqz",
 ];
 

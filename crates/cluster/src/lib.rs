@@ -27,6 +27,7 @@ pub mod selectors;
 mod services;
 pub mod store;
 pub mod time;
+pub mod version;
 mod workloads;
 
 pub use admission::{Schema, default_storage_class, image_tag, qos_class};

@@ -81,6 +81,7 @@ fn execute(cluster: &mut Cluster, inv: &Invocation) -> Output {
         }
         Verb::Logs => logs(cluster, inv),
         Verb::Top(what) => crate::top::top(cluster, inv, *what),
+        Verb::Version => crate::version::version(cluster, inv),
         Verb::Scale => mutate::scale(cluster, inv),
         Verb::Patch => mutate::patch(cluster, inv),
         Verb::Label => mutate::label(cluster, inv),

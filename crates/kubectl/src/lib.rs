@@ -18,3 +18,4 @@ pub mod output;
 pub mod patch;
 pub mod table;
 pub mod top;
+pub mod version;
