@@ -73,7 +73,8 @@ fn header(headers: &HeaderMap, name: &str) -> String {
         .to_string()
 }
 
-pub async fn api(
+/// Every path under `/api` (the core group) and `/apis` (named groups).
+pub async fn resources(
     State(shared): State<Arc<Shared>>,
     method: Method,
     uri: Uri,
@@ -81,18 +82,8 @@ pub async fn api(
     Query(query): Query<BTreeMap<String, String>>,
     body: Bytes,
 ) -> Response {
-    dispatch(shared, true, method, uri, headers, query, body).await
-}
-
-pub async fn apis(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Query(query): Query<BTreeMap<String, String>>,
-    body: Bytes,
-) -> Response {
-    dispatch(shared, false, method, uri, headers, query, body).await
+    let core = !uri.path().starts_with("/apis");
+    dispatch(shared, core, method, uri, headers, query, body).await
 }
 
 async fn dispatch(
@@ -265,6 +256,39 @@ impl KindVisitor for Handle<'_> {
     }
 }
 
+/// Which objects a list or watch asks for: namespace, label and field selectors.
+struct Selection {
+    namespace: Option<String>,
+    labels: LabelQuery,
+    fields: FieldQuery,
+}
+
+// As for `Handled`, the error is the ready HTTP response.
+#[allow(clippy::result_large_err)]
+impl Selection {
+    fn from_request(req: &Request) -> Result<Selection, Response> {
+        let param = |name: &str| req.query.get(name).map(String::as_str).unwrap_or("");
+        Ok(Selection {
+            namespace: req.namespace.clone(),
+            labels: LabelQuery::parse(param("labelSelector")).map_err(status::bad_request)?,
+            fields: FieldQuery::parse(param("fieldSelector")).map_err(status::bad_request)?,
+        })
+    }
+
+    fn select<T: Stored>(&self, cluster: &Cluster) -> Vec<std::sync::Arc<T>> {
+        let items: Vec<&std::sync::Arc<T>> = match &self.namespace {
+            Some(ns) => cluster.list_in::<T>(ns).collect(),
+            None => cluster.list::<T>().collect(),
+        };
+        items
+            .into_iter()
+            .filter(|o| self.labels.matches(o.metadata().labels.as_ref()))
+            .filter(|o| self.fields.is_empty() || self.fields.matches(&to_json(o.as_ref())))
+            .cloned()
+            .collect()
+    }
+}
+
 /// A handler's answer: the error side is a ready `Status` response, so `?` can return it.
 type Handled = Result<Response, Response>;
 
@@ -272,31 +296,7 @@ type Handled = Result<Response, Response>;
 #[allow(clippy::result_large_err)]
 impl Handle<'_> {
     fn selected<T: Stored>(&self, cluster: &Cluster) -> Result<Vec<std::sync::Arc<T>>, Response> {
-        let labels = LabelQuery::parse(
-            self.req
-                .query
-                .get("labelSelector")
-                .map(String::as_str)
-                .unwrap_or(""),
-        )
-        .map_err(status::bad_request)?;
-        let fields = FieldQuery::parse(
-            self.req
-                .query
-                .get("fieldSelector")
-                .map(String::as_str)
-                .unwrap_or(""),
-        )
-        .map_err(status::bad_request)?;
-        let items: Vec<std::sync::Arc<T>> = match &self.req.namespace {
-            Some(ns) => cluster.list_in::<T>(ns).cloned().collect(),
-            None => cluster.list::<T>().cloned().collect(),
-        };
-        Ok(items
-            .into_iter()
-            .filter(|o| labels.matches(o.metadata().labels.as_ref()))
-            .filter(|o| fields.is_empty() || fields.matches(&to_json(o.as_ref())))
-            .collect())
+        Ok(Selection::from_request(self.req)?.select(cluster))
     }
 
     fn list<T: Stored>(&self) -> Handled {
@@ -592,27 +592,10 @@ impl Handle<'_> {
     }
 
     fn watch<T: Stored>(&self) -> Outcome {
-        let labels = match LabelQuery::parse(
-            self.req
-                .query
-                .get("labelSelector")
-                .map(String::as_str)
-                .unwrap_or(""),
-        ) {
-            Ok(l) => l,
-            Err(e) => return Outcome::Done(status::bad_request(e)),
+        let selection = match Selection::from_request(self.req) {
+            Ok(sel) => sel,
+            Err(resp) => return Outcome::Done(resp),
         };
-        let fields = match FieldQuery::parse(
-            self.req
-                .query
-                .get("fieldSelector")
-                .map(String::as_str)
-                .unwrap_or(""),
-        ) {
-            Ok(f) => f,
-            Err(e) => return Outcome::Done(status::bad_request(e)),
-        };
-        let namespace = self.req.namespace.clone();
         let table = self.req.wants_table();
         let since: Option<u64> = self
             .req
@@ -626,14 +609,9 @@ impl Handle<'_> {
             .get("timeoutSeconds")
             .and_then(|v| v.parse().ok());
         let snapshot: watch::SnapshotFn = Box::new(move |cluster: &Cluster| {
-            let items: Vec<std::sync::Arc<T>> = match &namespace {
-                Some(ns) => cluster.list_in::<T>(ns).cloned().collect(),
-                None => cluster.list::<T>().cloned().collect(),
-            };
-            items
+            selection
+                .select::<T>(cluster)
                 .into_iter()
-                .filter(|o| labels.matches(o.metadata().labels.as_ref()))
-                .filter(|o| fields.is_empty() || fields.matches(&to_json(o.as_ref())))
                 .map(|o| {
                     let m = o.metadata();
                     let key = format!(

@@ -496,7 +496,7 @@ impl Cluster {
             cr.backoff = Some((next, now));
         }
         let program = Program::for_container(c, env);
-        let id = container_id(&format!(
+        let id = crate::names::hex_digest(&format!(
             "{}/{}/{}/{}",
             pod.metadata.uid.as_deref().unwrap_or(""),
             c.name,
@@ -1296,16 +1296,6 @@ fn pod_ref(pod: &Pod) -> String {
         pod.metadata.namespace.as_deref().unwrap_or(""),
         pod.metadata.uid.as_deref().unwrap_or("")
     )
-}
-
-fn container_id(seed: &str) -> String {
-    let mut out = String::with_capacity(64);
-    let mut h = crate::names::fnv32a(seed.as_bytes());
-    for i in 0u32..8 {
-        h = crate::names::fnv32a(&[h.to_le_bytes(), i.to_le_bytes()].concat());
-        out.push_str(&format!("{h:08x}"));
-    }
-    out
 }
 
 fn memory_limit(c: &Container) -> Option<u64> {

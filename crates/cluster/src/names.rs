@@ -30,6 +30,18 @@ pub fn fnv32a(bytes: &[u8]) -> u32 {
     hash
 }
 
+/// 64 hex digits derived from `seed`: stable, simulated stand-ins for sha256 digests and
+/// container IDs.
+pub fn hex_digest(seed: &str) -> String {
+    let mut out = String::with_capacity(64);
+    let mut h = fnv32a(seed.as_bytes());
+    for i in 0u32..8 {
+        h = fnv32a(&[h.to_le_bytes(), i.to_le_bytes()].concat());
+        out.push_str(&format!("{h:08x}"));
+    }
+    out
+}
+
 /// The `pod-template-hash` of a serialised pod template.
 pub fn template_hash(template_json: &[u8], collision_count: i32) -> String {
     let mut bytes = template_json.to_vec();

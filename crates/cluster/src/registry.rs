@@ -106,7 +106,7 @@ pub fn resolve(image: &str) -> Result<ImageInfo, PullError> {
         )));
     }
     Ok(ImageInfo {
-        digest: digest_of(&reference),
+        digest: format!("sha256:{}", crate::names::hex_digest(&reference)),
         size_bytes: size + u64::from(fnv32a(tag.as_bytes()) % 4_000_000),
         reference,
     })
@@ -115,17 +115,6 @@ pub fn resolve(image: &str) -> Result<ImageInfo, PullError> {
 /// How long pulling takes: a fixed handshake plus the transfer.
 pub fn pull_duration(info: &ImageInfo) -> Duration {
     Duration::from_millis(400 + info.size_bytes / 40_000)
-}
-
-fn digest_of(reference: &str) -> String {
-    let mut out = String::with_capacity(71);
-    out.push_str("sha256:");
-    let mut h = fnv32a(reference.as_bytes());
-    for i in 0..8u32 {
-        h = fnv32a(&[h.to_le_bytes(), i.to_le_bytes()].concat());
-        out.push_str(&format!("{h:08x}"));
-    }
-    out
 }
 
 /// The `imageID` the kubelet reports for a running container.

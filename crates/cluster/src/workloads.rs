@@ -588,9 +588,7 @@ impl Cluster {
             updated_replicas: (updated > 0).then_some(updated),
             ready_replicas: (ready > 0).then_some(ready),
             available_replicas: (available > 0).then_some(available),
-            unavailable_replicas: ((desired - available).max(0) > 0 && replicas > 0)
-                .then_some((desired - available).max(0))
-                .or(((desired - available).max(0) > 0).then_some((desired - available).max(0))),
+            unavailable_replicas: (desired > available).then_some(desired - available),
             conditions: Some(vec![available_cond, progressing]),
             collision_count: old_status.collision_count,
             terminating_replicas: None,
@@ -768,8 +766,8 @@ impl Cluster {
                         .or(Some(self.now.time())),
                 }])
             }
-            None if diff < 0 => None,
-            None => old.conditions.clone().filter(|_| false),
+            // Creating succeeded or was not needed: the failure condition clears.
+            None => None,
         };
         let status = ReplicaSetStatus {
             replicas: pods.len() as i32,
