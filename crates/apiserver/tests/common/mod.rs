@@ -2,6 +2,8 @@
 //! loopback port, and the real kubectl pointed at it.
 #![allow(dead_code)]
 
+pub mod fidelity;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Command;
