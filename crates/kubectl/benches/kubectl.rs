@@ -20,6 +20,19 @@ fn benches(c: &mut Criterion) {
             b.iter(|| black_box(kubectl::exec::run(&mut cluster, black_box(command))))
         });
     }
+    // A write and the controllers' reaction to it: the Deployment rolls out a new ReplicaSet.
+    // Alternating between two limits makes every call a real change.
+    let commands = [
+        "set resources deployment/payment-api -n payments --limits=memory=300Mi",
+        "set resources deployment/payment-api -n payments --limits=memory=310Mi",
+    ];
+    let mut turn = 0;
+    c.bench_function("set resources", |b| {
+        b.iter(|| {
+            turn ^= 1;
+            black_box(kubectl::exec::run(&mut cluster, black_box(commands[turn])))
+        })
+    });
 }
 
 criterion_group!(kubectl_benches, benches);
