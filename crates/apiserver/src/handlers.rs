@@ -54,7 +54,7 @@ impl Request {
     }
 }
 
-fn authorized(shared: &Shared, headers: &HeaderMap) -> bool {
+pub(crate) fn authorized(shared: &Shared, headers: &HeaderMap) -> bool {
     match &shared.config.token {
         None => true,
         Some(token) => headers

@@ -12,6 +12,7 @@
 mod discovery;
 mod handlers;
 mod kubeconfig;
+mod openapi;
 
 mod status;
 mod tls;
@@ -123,6 +124,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/healthz", any(handlers::healthy))
         .route("/livez", any(handlers::healthy))
         .route("/readyz", any(handlers::healthy))
+        .route("/openapi/v3", any(openapi::index))
+        .route("/openapi/v3/{*path}", any(openapi::group_version))
         .route("/api", any(handlers::resources))
         .route("/api/{*rest}", any(handlers::resources))
         .route("/apis", any(handlers::resources))

@@ -9,11 +9,13 @@
 //! or any IO.
 
 pub mod exec;
+pub mod explain;
 pub mod get;
 pub mod grammar;
 pub mod human;
 pub mod jsonpath;
 pub mod mutate;
+pub mod openapi;
 pub mod output;
 pub mod patch;
 pub mod table;
