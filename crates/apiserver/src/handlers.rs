@@ -15,6 +15,7 @@ use kubectl::table::{self, IncludeObject};
 use serde_json::{Value, json};
 
 use crate::discovery::{self, Served};
+use crate::validation::{self, FieldValidation};
 use crate::watch::{self, Snapshot};
 use crate::{Shared, status};
 use cluster::selectors::{FieldQuery, LabelQuery};
@@ -384,6 +385,19 @@ impl Handle<'_> {
                 };
                 status::error(&err, Some(kind), name)
             })?;
+        let warnings = validation::unknown_field_errors(kind, &patched);
+        let field_validation = self.field_validation();
+        if field_validation == FieldValidation::Strict && !warnings.is_empty() {
+            // The strategic merge patcher shows the patch as Go prints a map; the JSON patchers
+            // show the patched object.
+            let shown = match patch_type {
+                kubectl::patch::PatchType::Strategic => validation::go_format(
+                    &serde_json::from_slice(&self.req.body).unwrap_or_default(),
+                ),
+                _ => patched.to_string(),
+            };
+            return Err(validation::invalid_patch(&shown, &warnings));
+        }
         let mut patched = patched;
         drop_empty_lists(&mut patched);
         let mut obj: T =
@@ -394,7 +408,36 @@ impl Handle<'_> {
             obj.metadata_mut().namespace = Some(ns.to_string());
         }
         obj.metadata_mut().resource_version = None;
-        self.replace(cluster, obj, name, status_only)
+        let response = self.replace(cluster, obj, name, status_only)?;
+        Ok(self.warn(response, field_validation, &warnings))
+    }
+
+    fn field_validation(&self) -> FieldValidation {
+        FieldValidation::from_query(self.req.query.get("fieldValidation").map(String::as_str))
+    }
+
+    /// The unknown fields of a create or update body: an error under `Strict`, else what to warn
+    /// about.
+    fn check_body(&self, kind: Kind) -> Result<Vec<String>, Response> {
+        let body: Value = serde_json::from_slice(&self.req.body).unwrap_or_default();
+        let errors = validation::unknown_field_errors(kind, &body);
+        if self.field_validation() == FieldValidation::Strict && !errors.is_empty() {
+            return Err(validation::undecodable(kind, &errors));
+        }
+        Ok(errors)
+    }
+
+    fn warn(
+        &self,
+        response: Response,
+        field_validation: FieldValidation,
+        warnings: &[String],
+    ) -> Response {
+        if field_validation == FieldValidation::Warn {
+            validation::with_warnings(response, warnings)
+        } else {
+            response
+        }
     }
 
     /// Stores a whole new version of an object (or of its status) and answers with it.
@@ -422,6 +465,7 @@ impl Handle<'_> {
         let kind = T::OBJECT_KIND;
         let mut obj: T = serde_json::from_slice(&self.req.body)
             .map_err(|e| status::bad_request(format!("error decoding body: {e}")))?;
+        let warnings = self.check_body(kind)?;
         if obj.metadata().name.as_deref() != Some(name) {
             return Err(status::bad_request(format!(
                 "the name of the object ({}) does not match the name on the URL ({name})",
@@ -432,13 +476,15 @@ impl Handle<'_> {
             obj.metadata_mut().namespace = Some(ns.to_string());
         }
         let cluster = self.shared.cluster();
-        self.replace(cluster, obj, name, status_only)
+        let response = self.replace(cluster, obj, name, status_only)?;
+        Ok(self.warn(response, self.field_validation(), &warnings))
     }
 
     fn post<T: Stored + Schema>(&self, ns: &str) -> Handled {
         let kind = T::OBJECT_KIND;
         let mut obj: T = serde_json::from_slice(&self.req.body)
             .map_err(|e| status::bad_request(format!("error decoding body: {e}")))?;
+        let warnings = self.check_body(kind)?;
         if kind.namespaced() {
             match obj.metadata().namespace.as_deref() {
                 Some(other) if other != ns => {
@@ -458,7 +504,7 @@ impl Handle<'_> {
         let response = self.respond_object(&cluster, stored.as_ref(), 201);
         drop(cluster);
         self.shared.notify(rv);
-        Ok(response)
+        Ok(self.warn(response, self.field_validation(), &warnings))
     }
 
     fn delete<T: Stored + Schema>(&self, ns: &str, name: &str) -> Handled {

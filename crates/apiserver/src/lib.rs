@@ -16,6 +16,7 @@ mod openapi;
 
 mod status;
 mod tls;
+mod validation;
 mod watch;
 
 use std::sync::{Arc, Mutex, MutexGuard};

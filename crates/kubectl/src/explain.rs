@@ -89,15 +89,22 @@ fn error(message: impl Into<String>) -> Output {
 }
 
 fn no_resource(word: &str) -> Output {
-    error(format!("the server doesn't have a resource type \"{word}\""))
+    error(format!(
+        "the server doesn't have a resource type \"{word}\""
+    ))
 }
 
 /// `kubectl explain RESOURCE[.FIELD...] [--recursive] [--api-version=G/V] [--output=FORMAT]`.
 pub fn explain(inv: &Invocation) -> Output {
     let Some(target) = inv.targets.first() else {
-        return error("error: You must specify the type of resource to explain. Use \"kubectl api-resources\" for a complete list of supported resources.\n");
+        return error(
+            "error: You must specify the type of resource to explain. Use \"kubectl api-resources\" for a complete list of supported resources.\n",
+        );
     };
-    let input = target.resource.strip_suffix('.').unwrap_or(&target.resource);
+    let input = target
+        .resource
+        .strip_suffix('.')
+        .unwrap_or(&target.resource);
     let Some(words) = plain_fields(input) else {
         return crate::exec::unsupported(&format!("explain of {:?}", target.resource));
     };
@@ -632,7 +639,12 @@ mod tests {
             .for_group_version("", "v1")
             .unwrap()
             .document;
-        let (out, err) = render(doc, ("", "v1", "pods"), &["foo".into(), "bar".into()], false);
+        let (out, err) = render(
+            doc,
+            ("", "v1", "pods"),
+            &["foo".into(), "bar".into()],
+            false,
+        );
         assert_eq!(out, "KIND:       Pod\nVERSION:    v1\n\n");
         assert_eq!(err.as_deref(), Some("error: field \"bar\" does not exist"));
     }

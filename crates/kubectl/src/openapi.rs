@@ -143,7 +143,8 @@ fn group_version_document(group: &str, version: &str, kinds: &[Kind]) -> Value {
     for &kind in kinds {
         subschema(kind, &mut generator);
     }
-    let mut schemas: BTreeMap<String, Value> = generator.take_definitions(true).into_iter().collect();
+    let mut schemas: BTreeMap<String, Value> =
+        generator.take_definitions(true).into_iter().collect();
     for &kind in kinds {
         let Some(Value::Object(schema)) = schemas.get_mut(&schema_name(kind)) else {
             continue;
@@ -186,12 +187,23 @@ fn resource_paths(group: &str, version: &str, kind: Kind, paths: &mut Map<String
     let gvk = json!({"group": group, "kind": kind.name(), "version": version});
     let reference = json!({"$ref": format!("#/components/schemas/{}", schema_name(kind))});
     let operation = |action: &str, description: String| {
-        json!({
+        let mut op = json!({
             "description": description,
             "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": reference}}}},
             "x-kubernetes-action": action,
             "x-kubernetes-group-version-kind": gvk,
-        })
+        });
+        // kubectl validates server-side (`fieldValidation=Strict`) only where the PATCH
+        // operation lists the parameter; otherwise it falls back to client-side validation
+        // over `/openapi/v2`.
+        if matches!(action, "post" | "put" | "patch") {
+            op["parameters"] = json!([
+                {"name": "dryRun", "in": "query", "description": "When present, indicates that modifications should not be persisted.", "schema": {"type": "string", "uniqueItems": true}},
+                {"name": "fieldManager", "in": "query", "description": "fieldManager is a name associated with the actor or entity that is making these changes.", "schema": {"type": "string", "uniqueItems": true}},
+                {"name": "fieldValidation", "in": "query", "description": "fieldValidation instructs the server on how to handle objects in the request containing unknown or duplicate fields. Valid values are: Ignore, Warn and Strict.", "schema": {"type": "string", "uniqueItems": true}},
+            ]);
+        }
+        op
     };
     let (list_path, item_path) = if kind.namespaced() {
         paths.insert(
@@ -227,9 +239,107 @@ fn resource_paths(group: &str, version: &str, kind: Kind, paths: &mut Map<String
     );
 }
 
+/// The fields of `object` that the schema of `kind` does not declare, as the API server's
+/// strict decoding names them (`spec.template.spec.containers[0].foo`), in decoding order.
+pub fn unknown_fields(kind: Kind, object: &Value) -> Vec<String> {
+    let (group, version) = group_version(kind);
+    let mut out = Vec::new();
+    if let Some(doc) = documents().for_group_version(group, version) {
+        let schema = json!({"$ref": format!("#/components/schemas/{}", schema_name(kind))});
+        collect_unknown(&doc.document, &schema, object, "", &mut out);
+    }
+    out
+}
+
+/// Follows `$ref` and single-element `allOf` wrappers to the schema that describes a value.
+fn describing<'a>(document: &'a Value, mut schema: &'a Value) -> &'a Value {
+    for _ in 0..16 {
+        if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+            let name = reference.rsplit('/').next().unwrap_or("");
+            match document["components"]["schemas"].get(name) {
+                Some(target) => schema = target,
+                None => return schema,
+            }
+        } else if let Some(Value::Array(all_of)) = schema.get("allOf")
+            && all_of.len() == 1
+            && schema.get("properties").is_none()
+        {
+            schema = &all_of[0];
+        } else {
+            break;
+        }
+    }
+    schema
+}
+
+fn collect_unknown(
+    document: &Value,
+    schema: &Value,
+    value: &Value,
+    path: &str,
+    out: &mut Vec<String>,
+) {
+    let schema = describing(document, schema);
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        Value::Object(fields) => {
+            let Some(Value::Object(properties)) = schema.get("properties") else {
+                return;
+            };
+            let mut keys: Vec<&String> = fields.keys().collect();
+            keys.sort();
+            for key in keys {
+                match properties.get(key) {
+                    Some(sub) => collect_unknown(document, sub, &fields[key], &join(key), out),
+                    None => out.push(join(key)),
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item_schema) = schema.get("items") {
+                for (index, item) in items.iter().enumerate() {
+                    collect_unknown(
+                        document,
+                        item_schema,
+                        item,
+                        &format!("{path}[{index}]"),
+                        out,
+                    );
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_fields_are_named_by_their_path() {
+        let object = json!({
+            "apiVersion": "apps/v1", "kind": "Deployment", "foo": 1,
+            "metadata": {"name": "x", "bar": true},
+            "spec": {"template": {"spec": {"containers": [{"name": "a"}, {"name": "b", "imagePullPolice": "Always"}]}}},
+        });
+        assert_eq!(
+            unknown_fields(Kind::Deployment, &object),
+            [
+                "foo",
+                "metadata.bar",
+                "spec.template.spec.containers[1].imagePullPolice"
+            ]
+        );
+        let fine = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "labels": {"a": "b"}}, "data": {"k": "v"}});
+        assert!(unknown_fields(Kind::ConfigMap, &fine).is_empty());
+    }
 
     #[test]
     fn every_served_kind_has_a_schema_with_its_group_version_kind() {
