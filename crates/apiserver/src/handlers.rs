@@ -408,8 +408,8 @@ impl Handle<'_> {
             obj.metadata_mut().namespace = Some(ns.to_string());
         }
         obj.metadata_mut().resource_version = None;
-        let response = self.replace(cluster, obj, name, status_only)?;
-        Ok(self.warn(response, field_validation, &warnings))
+        let result = self.replace(cluster, obj, name, status_only);
+        self.warn(result, field_validation, &warnings)
     }
 
     fn field_validation(&self) -> FieldValidation {
@@ -427,16 +427,19 @@ impl Handle<'_> {
         Ok(errors)
     }
 
+    /// Under `Warn`, the unknown fields come back as warnings, with a failure as with a success.
     fn warn(
         &self,
-        response: Response,
+        result: Handled,
         field_validation: FieldValidation,
         warnings: &[String],
-    ) -> Response {
-        if field_validation == FieldValidation::Warn {
-            validation::with_warnings(response, warnings)
-        } else {
-            response
+    ) -> Handled {
+        if field_validation != FieldValidation::Warn {
+            return result;
+        }
+        match result {
+            Ok(response) => Ok(validation::with_warnings(response, warnings)),
+            Err(response) => Err(validation::with_warnings(response, warnings)),
         }
     }
 
@@ -476,8 +479,8 @@ impl Handle<'_> {
             obj.metadata_mut().namespace = Some(ns.to_string());
         }
         let cluster = self.shared.cluster();
-        let response = self.replace(cluster, obj, name, status_only)?;
-        Ok(self.warn(response, self.field_validation(), &warnings))
+        let result = self.replace(cluster, obj, name, status_only);
+        self.warn(result, self.field_validation(), &warnings)
     }
 
     fn post<T: Stored + Schema>(&self, ns: &str) -> Handled {
@@ -497,14 +500,18 @@ impl Handle<'_> {
         }
         let name = obj.metadata().name.clone().unwrap_or_default();
         let mut cluster = self.shared.cluster();
-        let stored = cluster
-            .create_with(obj, self.req.dry_run())
-            .map_err(|e| status::error(&e, Some(kind), &name))?;
+        let stored = match cluster.create_with(obj, self.req.dry_run()) {
+            Ok(stored) => stored,
+            Err(e) => {
+                let failure = Err(status::error(&e, Some(kind), &name));
+                return self.warn(failure, self.field_validation(), &warnings);
+            }
+        };
         let rv = cluster.resource_version();
         let response = self.respond_object(&cluster, stored.as_ref(), 201);
         drop(cluster);
         self.shared.notify(rv);
-        Ok(self.warn(response, self.field_validation(), &warnings))
+        self.warn(Ok(response), self.field_validation(), &warnings)
     }
 
     fn delete<T: Stored + Schema>(&self, ns: &str, name: &str) -> Handled {

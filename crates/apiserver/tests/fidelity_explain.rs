@@ -84,9 +84,34 @@ const EXPLAIN_CORPUS: &[&str] = &[
     "explain pods --output=yaml",
     "explain pods -o yaml",
     "explain pods --output=plaintext",
+    "explain pods --output=",
+    "explain pods --output=yaml --api-version=apps/v9",
+    // The v2 renderer needs `/openapi/v2`, which the server leaves unserved (kubectl 1.33 only
+    // reads it on request or when v3 is missing).
+    "explain pods --output=plaintext-openapiv2",
+    "explain foo --output=plaintext-openapiv2",
+    "explain deploy --output=plaintext-openapiv2 --api-version=a/b/c",
+    // More recursive trees.
+    "explain sts --recursive",
+    "explain hpa --recursive",
+    "explain netpol.spec --recursive",
+    "explain nodes.status --recursive",
+];
+
+/// `kubectl patch` with a field the schema does not declare: the server's default
+/// `fieldValidation=Warn` makes kubectl print a warning, in process too.
+const PATCH_CORPUS: &[&str] = &[
+    r#"patch deployment payment-api -n payments -p '{"spec":{"replica":2}}'"#,
+    r#"patch deployment payment-api -n payments --type=merge -p '{"spec":{"template":{"spec":{"containers":[{"name":"payment-api","imagePullPolice":"Always"}]}}}}'"#,
+    r#"patch svc payment-api -n payments -p '{"metadata":{"labelz":{"a":"b"}}}'"#,
 ];
 
 #[test]
 fn explain_prints_what_the_real_kubectl_prints() {
     check_in_sequence(Cluster::baseline(1), EXPLAIN_CORPUS);
+}
+
+#[test]
+fn patch_warns_about_unknown_fields_as_the_real_kubectl_shows() {
+    check_in_sequence(Cluster::baseline(1), PATCH_CORPUS);
 }
