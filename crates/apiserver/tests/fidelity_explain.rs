@@ -85,6 +85,8 @@ const EXPLAIN_CORPUS: &[&str] = &[
     "explain pods -o yaml",
     "explain pods --output=plaintext",
     "explain pods --output=",
+    "explain --help",
+    "explain pods -h",
     "explain pods --output=yaml --api-version=apps/v9",
     // The v2 renderer needs `/openapi/v2`, which the server leaves unserved (kubectl 1.33 only
     // reads it on request or when v3 is missing).
