@@ -84,6 +84,52 @@ fn plain_fields(path: &str) -> Option<Vec<String>> {
     plain.then_some(fields)
 }
 
+/// A path with subscripts (`pods.spec.containers[0]`): kubectl's JSONPath parser reads it, then
+/// explain refuses any node but a field. `None` for shapes not modelled here.
+fn subscripted(input: &str, with_api_version: bool) -> Option<Output> {
+    let mut rest = input;
+    let mut resource = None;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('[') {
+            let Some(end) = after.find(']') else {
+                return Some(error("error: unterminated array"));
+            };
+            if after[..end].contains('[') {
+                return None;
+            }
+            rest = &after[end + 1..];
+            continue;
+        }
+        let rest_of_word = rest.strip_prefix('.').unwrap_or(rest);
+        if rest_of_word.len() == rest.len() && resource.is_some() {
+            return None;
+        }
+        let end = rest_of_word.find(['.', '[']).unwrap_or(rest_of_word.len());
+        let word = &rest_of_word[..end];
+        if word.is_empty()
+            || !word
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return None;
+        }
+        resource.get_or_insert(word);
+        rest = &rest_of_word[end..];
+    }
+    let resource = resource?;
+    if input.starts_with('.') {
+        return None;
+    }
+    if resources_for(resource).is_empty() {
+        return Some(no_resource(resource));
+    }
+    Some(error(if with_api_version {
+        "error: invalid jsonpath syntax, all nodes must be field nodes"
+    } else {
+        "error: invalid jsonpath syntax, first node must be field node"
+    }))
+}
+
 fn error(message: impl Into<String>) -> Output {
     Output::error(format!("{}\n", message.into()), 1)
 }
@@ -106,7 +152,9 @@ pub fn explain(inv: &Invocation) -> Output {
         .strip_suffix('.')
         .unwrap_or(&target.resource);
     let Some(words) = plain_fields(input) else {
-        return crate::exec::unsupported(&format!("explain of {:?}", target.resource));
+        return subscripted(input, inv.flags.api_version.is_some()).unwrap_or_else(|| {
+            crate::exec::unsupported(&format!("explain of {:?}", target.resource))
+        });
     };
     let (resource, fields) = match inv.flags.api_version.as_deref() {
         None => {
@@ -629,6 +677,28 @@ mod tests {
         assert_eq!(wrap(10, "aaa bbb ccc ddd"), "aaa bbb\nccc ddd");
         assert_eq!(wrap(5, "abcdefghij k"), "abcdefghij\nk");
         assert_eq!(wrap(10, "one\n\ntwo"), "one\n\ntwo");
+    }
+
+    #[test]
+    fn subscripts_get_the_jsonpath_refusals() {
+        let refusal = |input, api| subscripted(input, api).map(|o| o.stderr);
+        assert_eq!(
+            refusal("pods.spec.containers[0]", false).as_deref(),
+            Some("error: invalid jsonpath syntax, first node must be field node\n")
+        );
+        assert_eq!(
+            refusal("pods.spec.containers[0]", true).as_deref(),
+            Some("error: invalid jsonpath syntax, all nodes must be field nodes\n")
+        );
+        assert_eq!(
+            refusal("pods.spec[", false).as_deref(),
+            Some("error: unterminated array\n")
+        );
+        assert_eq!(
+            refusal("nothing[0]", false).as_deref(),
+            Some("the server doesn't have a resource type \"nothing\"\n")
+        );
+        assert!(refusal("pods[0]x", false).is_none());
     }
 
     #[test]
