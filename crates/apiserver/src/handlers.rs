@@ -15,6 +15,7 @@ use kubectl::table::{self, IncludeObject};
 use serde_json::{Value, json};
 
 use crate::discovery::{self, Served};
+use crate::validation::{self, FieldValidation};
 use crate::watch::{self, Snapshot};
 use crate::{Shared, status};
 use cluster::selectors::{FieldQuery, LabelQuery};
@@ -54,7 +55,7 @@ impl Request {
     }
 }
 
-fn authorized(shared: &Shared, headers: &HeaderMap) -> bool {
+pub(crate) fn authorized(shared: &Shared, headers: &HeaderMap) -> bool {
     match &shared.config.token {
         None => true,
         Some(token) => headers
@@ -384,6 +385,19 @@ impl Handle<'_> {
                 };
                 status::error(&err, Some(kind), name)
             })?;
+        let warnings = validation::unknown_field_errors(kind, &patched);
+        let field_validation = self.field_validation();
+        if field_validation == FieldValidation::Strict && !warnings.is_empty() {
+            // The strategic merge patcher shows the patch as Go prints a map; the JSON patchers
+            // show the patched object.
+            let shown = match patch_type {
+                kubectl::patch::PatchType::Strategic => validation::go_format(
+                    &serde_json::from_slice(&self.req.body).unwrap_or_default(),
+                ),
+                _ => patched.to_string(),
+            };
+            return Err(validation::invalid_patch(&shown, &warnings));
+        }
         let mut patched = patched;
         drop_empty_lists(&mut patched);
         let mut obj: T =
@@ -394,7 +408,39 @@ impl Handle<'_> {
             obj.metadata_mut().namespace = Some(ns.to_string());
         }
         obj.metadata_mut().resource_version = None;
-        self.replace(cluster, obj, name, status_only)
+        let result = self.replace(cluster, obj, name, status_only);
+        self.warn(result, field_validation, &warnings)
+    }
+
+    fn field_validation(&self) -> FieldValidation {
+        FieldValidation::from_query(self.req.query.get("fieldValidation").map(String::as_str))
+    }
+
+    /// The unknown fields of a create or update body: an error under `Strict`, else what to warn
+    /// about.
+    fn check_body(&self, kind: Kind) -> Result<Vec<String>, Response> {
+        let body: Value = serde_json::from_slice(&self.req.body).unwrap_or_default();
+        let errors = validation::unknown_field_errors(kind, &body);
+        if self.field_validation() == FieldValidation::Strict && !errors.is_empty() {
+            return Err(validation::undecodable(kind, &errors));
+        }
+        Ok(errors)
+    }
+
+    /// Under `Warn`, the unknown fields come back as warnings, with a failure as with a success.
+    fn warn(
+        &self,
+        result: Handled,
+        field_validation: FieldValidation,
+        warnings: &[String],
+    ) -> Handled {
+        if field_validation != FieldValidation::Warn {
+            return result;
+        }
+        match result {
+            Ok(response) => Ok(validation::with_warnings(response, warnings)),
+            Err(response) => Err(validation::with_warnings(response, warnings)),
+        }
     }
 
     /// Stores a whole new version of an object (or of its status) and answers with it.
@@ -422,6 +468,7 @@ impl Handle<'_> {
         let kind = T::OBJECT_KIND;
         let mut obj: T = serde_json::from_slice(&self.req.body)
             .map_err(|e| status::bad_request(format!("error decoding body: {e}")))?;
+        let warnings = self.check_body(kind)?;
         if obj.metadata().name.as_deref() != Some(name) {
             return Err(status::bad_request(format!(
                 "the name of the object ({}) does not match the name on the URL ({name})",
@@ -432,13 +479,15 @@ impl Handle<'_> {
             obj.metadata_mut().namespace = Some(ns.to_string());
         }
         let cluster = self.shared.cluster();
-        self.replace(cluster, obj, name, status_only)
+        let result = self.replace(cluster, obj, name, status_only);
+        self.warn(result, self.field_validation(), &warnings)
     }
 
     fn post<T: Stored + Schema>(&self, ns: &str) -> Handled {
         let kind = T::OBJECT_KIND;
         let mut obj: T = serde_json::from_slice(&self.req.body)
             .map_err(|e| status::bad_request(format!("error decoding body: {e}")))?;
+        let warnings = self.check_body(kind)?;
         if kind.namespaced() {
             match obj.metadata().namespace.as_deref() {
                 Some(other) if other != ns => {
@@ -451,14 +500,18 @@ impl Handle<'_> {
         }
         let name = obj.metadata().name.clone().unwrap_or_default();
         let mut cluster = self.shared.cluster();
-        let stored = cluster
-            .create_with(obj, self.req.dry_run())
-            .map_err(|e| status::error(&e, Some(kind), &name))?;
+        let stored = match cluster.create_with(obj, self.req.dry_run()) {
+            Ok(stored) => stored,
+            Err(e) => {
+                let failure = Err(status::error(&e, Some(kind), &name));
+                return self.warn(failure, self.field_validation(), &warnings);
+            }
+        };
         let rv = cluster.resource_version();
         let response = self.respond_object(&cluster, stored.as_ref(), 201);
         drop(cluster);
         self.shared.notify(rv);
-        Ok(response)
+        self.warn(Ok(response), self.field_validation(), &warnings)
     }
 
     fn delete<T: Stored + Schema>(&self, ns: &str, name: &str) -> Handled {

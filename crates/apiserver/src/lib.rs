@@ -3,8 +3,9 @@
 //! It serves what the real `kubectl` (1.27 to 1.33), kube-rs and the Python client ask of an API
 //! server: `/version`, aggregated and legacy discovery, get/list/watch with label and field
 //! selectors, server-side Table printing, PATCH (strategic merge, merge, JSON), PUT, POST,
-//! DELETE, the `scale`, `status` and `log` subresources, `metrics.k8s.io`, and `Status` errors
-//! with the real reasons and messages. Authentication is a bearer token.
+//! DELETE, the `scale`, `status` and `log` subresources, `metrics.k8s.io`, `/openapi/v3` (with
+//! `fieldValidation` Strict, Warn and Ignore on writes), and `Status` errors with the real
+//! reasons and messages. Authentication is a bearer token.
 //!
 //! It owns the HTTP surface only: objects, controllers and time live in the cluster crate,
 //! printing and patching in the kubectl crate. It must not depend on the gym or server layers.
@@ -12,9 +13,11 @@
 mod discovery;
 mod handlers;
 mod kubeconfig;
+mod openapi;
 
 mod status;
 mod tls;
+mod validation;
 mod watch;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -123,6 +126,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/healthz", any(handlers::healthy))
         .route("/livez", any(handlers::healthy))
         .route("/readyz", any(handlers::healthy))
+        .route("/openapi/v3", any(openapi::index))
+        .route("/openapi/v3/{*path}", any(openapi::group_version))
         .route("/api", any(handlers::resources))
         .route("/api/{*rest}", any(handlers::resources))
         .route("/apis", any(handlers::resources))

@@ -82,6 +82,7 @@ fn execute(cluster: &mut Cluster, inv: &Invocation) -> Output {
         Verb::Logs => logs(cluster, inv),
         Verb::Top(what) => crate::top::top(cluster, inv, *what),
         Verb::Version => crate::version::version(cluster, inv),
+        Verb::Explain => crate::explain::explain(inv),
         Verb::Scale => mutate::scale(cluster, inv),
         Verb::Patch => mutate::patch(cluster, inv),
         Verb::Label => mutate::label(cluster, inv),
@@ -209,7 +210,7 @@ fn output_name(o: &OutputFlag) -> &'static str {
 }
 
 /// What the in-process kubectl cannot do yet, said plainly rather than guessed at.
-fn unsupported(what: &str) -> Output {
+pub(crate) fn unsupported(what: &str) -> Output {
     Output::error(
         format!("error: {what} is not supported by the simulated cluster's kubectl yet\n"),
         1,

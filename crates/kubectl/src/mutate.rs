@@ -19,6 +19,9 @@ enum Failure {
 
 fn failure_output(f: Failure) -> String {
     match f {
+        // kubectl words an Invalid answer itself, from the kind, the name and the causes, as
+        // the cluster's message already reads.
+        Failure::Api(e) if e.reason == cluster::Reason::Invalid => format!("{}\n", e.message),
         Failure::Api(e) => format!("Error from server ({}): {}\n", e.reason, e.message),
         Failure::Client(m) => format!("error: {m}\n"),
         Failure::Unprocessable(kind, name) => {
@@ -230,7 +233,8 @@ pub fn patch(cluster: &mut Cluster, inv: &Invocation) -> Output {
         Some("merge") => PatchType::Merge,
         _ => PatchType::Strategic,
     };
-    modify_targets(
+    let mut warnings = String::new();
+    let mut out = modify_targets(
         cluster,
         inv,
         "patched",
@@ -243,9 +247,16 @@ pub fn patch(cluster: &mut Cluster, inv: &Invocation) -> Output {
                     EditError::Client(e.to_string())
                 }
             })?;
+            // The API server warns about fields the schema does not declare (its default
+            // `fieldValidation=Warn`, which `kubectl patch` does not override).
+            for field in crate::openapi::unknown_fields(kind, v) {
+                warnings.push_str(&format!("Warning: unknown field \"{field}\"\n"));
+            }
             Ok(())
         },
-    )
+    );
+    out.stderr.insert_str(0, &warnings);
+    out
 }
 
 /// `label` and `annotate`: `key=value` sets, `key-` removes; existing keys need `--overwrite`.

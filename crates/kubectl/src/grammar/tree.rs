@@ -350,7 +350,8 @@ static API_RESOURCES: &[FlagSpec] = &[
 
 static EXPLAIN: &[FlagSpec] = &[
     string("api-version", 0, ""),
-    string("output", b'o', "plaintext"),
+    // kubectl 1.33 registers `--output` without the `-o` shorthand for explain.
+    string("output", 0, "plaintext"),
     boolean("recursive", 0, false),
 ];
 
