@@ -181,7 +181,7 @@ fn interval(e: &Event, now: SimTime) -> String {
     first
 }
 
-/// kubectl's `printers.GetNewTabWriter`: minimum width 10, padding 3, the last cell as is.
+/// kubectl's `printers.GetNewTabWriter`: minimum width 6, padding 3, the last cell as is.
 fn table(events: &[&Event], now: SimTime, all: bool, no_headers: bool) -> String {
     let mut rows: Vec<Vec<String>> = Vec::new();
     if !no_headers {
@@ -216,7 +216,7 @@ fn table(events: &[&Event], now: SimTime, all: bool, no_headers: bool) -> String
     let mut widths = vec![0usize; columns];
     for r in &rows {
         for (i, cell) in r.iter().enumerate().take(columns.saturating_sub(1)) {
-            widths[i] = widths[i].max(cell.chars().count() + 3).max(10);
+            widths[i] = widths[i].max(cell.chars().count() + 3).max(6);
         }
     }
     let mut text = String::new();
