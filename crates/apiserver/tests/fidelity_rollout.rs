@@ -72,7 +72,10 @@ const ROLLOUT_CORPUS: &[&str] = &[
 #[test]
 fn rollout_prints_what_the_real_kubectl_prints() {
     let checked = check_over_states(ROLLOUT_CORPUS);
-    assert!(checked >= ROLLOUT_CORPUS.len() * 10, "{checked} comparisons");
+    assert!(
+        checked >= ROLLOUT_CORPUS.len() * 10,
+        "{checked} comparisons"
+    );
 }
 
 const EVENTS_AND_LOGS_CORPUS: &[&str] = &[
@@ -115,7 +118,10 @@ const EVENTS_AND_LOGS_CORPUS: &[&str] = &[
 #[test]
 fn events_and_logs_print_what_the_real_kubectl_prints() {
     let checked = check_over_states(EVENTS_AND_LOGS_CORPUS);
-    assert!(checked >= EVENTS_AND_LOGS_CORPUS.len() * 10, "{checked} comparisons");
+    assert!(
+        checked >= EVENTS_AND_LOGS_CORPUS.len() * 10,
+        "{checked} comparisons"
+    );
 }
 
 /// The real kubectl times out on a frozen cluster; the in-process one waits a simulated second

@@ -166,7 +166,10 @@ fn interval(e: &Event, now: SimTime) -> String {
             "{} (x{} over {first})",
             since_micro(
                 now,
-                series.last_observed_time.as_ref().map(|t| t.0.as_microsecond())
+                series
+                    .last_observed_time
+                    .as_ref()
+                    .map(|t| t.0.as_microsecond())
             ),
             series.count.unwrap_or(0)
         );
@@ -388,8 +391,14 @@ fn event_object(e: &Event) -> Ordered {
 
 fn event_list(events: &[&Event]) -> Ordered {
     Ordered::Object(vec![
-        ("kind".into(), Ordered::Plain(Value::String("EventList".into()))),
-        ("apiVersion".into(), Ordered::Plain(Value::String("v1".into()))),
+        (
+            "kind".into(),
+            Ordered::Plain(Value::String("EventList".into())),
+        ),
+        (
+            "apiVersion".into(),
+            Ordered::Plain(Value::String("v1".into())),
+        ),
         ("metadata".into(), Ordered::Object(Vec::new())),
         (
             "items".into(),

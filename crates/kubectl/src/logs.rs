@@ -114,9 +114,8 @@ pub fn logs(cluster: &mut Cluster, inv: &Invocation) -> Output {
                 let mut pods = pods_matching(cluster, &ns, &selector);
                 if pods.is_empty() {
                     // kubectl watches for a first pod until --pod-running-timeout.
-                    let found = cluster.run_until(timeout, |c| {
-                        !pods_matching(c, &ns, &selector).is_empty()
-                    });
+                    let found = cluster
+                        .run_until(timeout, |c| !pods_matching(c, &ns, &selector).is_empty());
                     if !found {
                         return Output::error(
                             "error: timed out waiting for the condition\n".into(),
@@ -277,7 +276,9 @@ fn selector_of(cluster: &Cluster, kind: Kind, ns: &str, name: &str) -> Result<La
             from_label_selector(r.spec.as_ref().map(|s| &s.selector))
         }
         Kind::StatefulSet => {
-            let s = cluster.get::<StatefulSet>(ns, name).map_err(|e| e.message)?;
+            let s = cluster
+                .get::<StatefulSet>(ns, name)
+                .map_err(|e| e.message)?;
             from_label_selector(s.spec.as_ref().map(|s| &s.selector))
         }
         Kind::Service => {
@@ -308,7 +309,9 @@ fn pods_matching(cluster: &Cluster, ns: &str, selector: &LabelQuery) -> Vec<Arc<
 }
 
 /// Seconds since the epoch, as a `metav1.Time` the client decoded carries.
-fn seconds(t: Option<&cluster::k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>) -> Option<i64> {
+fn seconds(
+    t: Option<&cluster::k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>,
+) -> Option<i64> {
     t.map(|t| t.0.as_second())
 }
 
@@ -436,7 +439,8 @@ fn containers_for(
             .and_then(|a| a.get("kubectl.kubernetes.io/default-container"))
             .filter(|a| !a.is_empty())
     {
-        let exists = main.contains(annotated) || init.contains(annotated) || ephemeral.contains(annotated);
+        let exists =
+            main.contains(annotated) || init.contains(annotated) || ephemeral.contains(annotated);
         if exists {
             chosen = Some(annotated.clone());
         } else {

@@ -266,7 +266,10 @@ fn deployment_verdict(d: &Deployment, revision: i64) -> Verdict {
             false,
         ));
     }
-    Ok((format!("deployment \"{name}\" successfully rolled out\n"), true))
+    Ok((
+        format!("deployment \"{name}\" successfully rolled out\n"),
+        true,
+    ))
 }
 
 fn statefulset_verdict(s: &StatefulSet) -> Verdict {
@@ -287,7 +290,10 @@ fn statefulset_verdict(s: &StatefulSet) -> Verdict {
     if let Some(want) = spec.replicas
         && ready < want
     {
-        return Ok((format!("Waiting for {} pods to be ready...\n", want - ready), false));
+        return Ok((
+            format!("Waiting for {} pods to be ready...\n", want - ready),
+            false,
+        ));
     }
     let updated = status.updated_replicas.unwrap_or(0);
     if let Some(ru) = &strategy.rolling_update {
@@ -327,7 +333,13 @@ fn statefulset_verdict(s: &StatefulSet) -> Verdict {
 }
 
 /// The object's resource version and verdict now, or `None` once it is gone.
-fn look(cluster: &Cluster, kind: Kind, ns: &str, name: &str, revision: i64) -> Option<(String, Verdict)> {
+fn look(
+    cluster: &Cluster,
+    kind: Kind,
+    ns: &str,
+    name: &str,
+    revision: i64,
+) -> Option<(String, Verdict)> {
     match kind {
         Kind::Deployment => cluster.get::<Deployment>(ns, name).ok().map(|d| {
             (
@@ -606,7 +618,9 @@ pub fn history(cluster: &Cluster, inv: &Invocation) -> Output {
                             "replicaset.apps/{}\n",
                             rs.metadata.name.clone().unwrap_or_default()
                         )),
-                        None => Err(Failure::Client("unable to find the specified revision".into())),
+                        None => Err(Failure::Client(
+                            "unable to find the specified revision".into(),
+                        )),
                     }
                 } else {
                     Ok(history
@@ -761,11 +775,7 @@ fn undo_deployment(
             "skipped rollback (current template already matches revision {to_revision})"
         ));
     }
-    if let Some(labels) = template
-        .metadata
-        .as_mut()
-        .and_then(|m| m.labels.as_mut())
-    {
+    if let Some(labels) = template.metadata.as_mut().and_then(|m| m.labels.as_mut()) {
         labels.remove(HASH_LABEL);
     }
     let mut annotations = serde_json::Map::new();
@@ -785,9 +795,8 @@ fn undo_deployment(
     patched["spec"]["template"] = go_template_json(&template);
     patched["metadata"]["annotations"] = Value::Object(annotations);
     drop_empty_lists(&mut patched);
-    let mut obj: Deployment = serde_json::from_value(patched).map_err(|e| {
-        Failure::Client(format!("failed restoring revision {to_revision}: {e}"))
-    })?;
+    let mut obj: Deployment = serde_json::from_value(patched)
+        .map_err(|e| Failure::Client(format!("failed restoring revision {to_revision}: {e}")))?;
     obj.metadata.resource_version = None;
     cluster
         .update_with(obj, dry_run == Some("server"))
@@ -963,7 +972,9 @@ pub fn describe_pod_template(template: &PodTemplateSpec) -> String {
             if !effect.is_empty() {
                 w.push_str(&format!(":{effect}"));
             }
-            if t.operator.as_deref() == Some("Exists") && t.value.as_deref().unwrap_or("").is_empty() {
+            if t.operator.as_deref() == Some("Exists")
+                && t.value.as_deref().unwrap_or("").is_empty()
+            {
                 if !key.is_empty() || !effect.is_empty() {
                     w.push_str(" op=Exists");
                 } else {
@@ -1014,7 +1025,10 @@ fn annotations_multiline(w: &mut String, title: &str, annotations: &BTreeMap<Str
             w.push_str(&format!("{key}:\n"));
             for s in value.split('\n') {
                 let short = if s.len() > MAX_ANNOTATION_LEN - 2 {
-                    format!("{}...", &s[..floor_char_boundary(s, MAX_ANNOTATION_LEN - 2)])
+                    format!(
+                        "{}...",
+                        &s[..floor_char_boundary(s, MAX_ANNOTATION_LEN - 2)]
+                    )
                 } else {
                     s.to_string()
                 };
@@ -1101,7 +1115,10 @@ fn describe_containers(
     w.push_str(&format!("  {label}:{none}\n"));
     for c in containers {
         w.push_str(&format!("   {}:\n", c.name));
-        w.push_str(&format!("    Image:\t{}\n", c.image.clone().unwrap_or_default()));
+        w.push_str(&format!(
+            "    Image:\t{}\n",
+            c.image.clone().unwrap_or_default()
+        ));
         let ports = c.ports.clone().unwrap_or_default();
         let fmt_ports = |host: bool| -> String {
             ports
@@ -1244,7 +1261,14 @@ fn describe_containers(
         }
         mounts.sort_by(|a, b| a.mount_path.cmp(&b.mount_path));
         for m in &mounts {
-            let mut flags = vec![if m.read_only.unwrap_or(false) { "ro" } else { "rw" }.to_string()];
+            let mut flags = vec![
+                if m.read_only.unwrap_or(false) {
+                    "ro"
+                } else {
+                    "rw"
+                }
+                .to_string(),
+            ];
             if let Some(sub) = m.sub_path.as_ref().filter(|s| !s.is_empty()) {
                 flags.push(format!("path={sub:?}"));
             }

@@ -27,7 +27,9 @@ fn a_rollout_is_watched_until_it_completes() {
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(
         lines.first().copied(),
-        Some("Waiting for deployment \"web-app\" rollout to finish: 1 out of 2 new replicas have been updated...")
+        Some(
+            "Waiting for deployment \"web-app\" rollout to finish: 1 out of 2 new replicas have been updated..."
+        )
     );
     assert_eq!(
         lines.last().copied(),
@@ -35,11 +37,17 @@ fn a_rollout_is_watched_until_it_completes() {
     );
     assert!(lines.len() >= 3, "{}", out.stdout);
     let waited = c.now().since(before);
-    assert!(waited > Duration::ZERO && waited < DEFAULT_STATUS_BOUND, "{waited:?}");
+    assert!(
+        waited > Duration::ZERO && waited < DEFAULT_STATUS_BOUND,
+        "{waited:?}"
+    );
     // Done: asking again answers at once, without moving the clock.
     let now = c.now();
     let out = run(&mut c, "rollout status deployment/web-app -n frontend");
-    assert_eq!(out.stdout, "deployment \"web-app\" successfully rolled out\n");
+    assert_eq!(
+        out.stdout,
+        "deployment \"web-app\" successfully rolled out\n"
+    );
     assert_eq!(c.now(), now);
 }
 
