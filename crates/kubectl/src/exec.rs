@@ -33,10 +33,16 @@ pub fn run(cluster: &mut Cluster, command_line: &str) -> Output {
 }
 
 fn execute(cluster: &mut Cluster, inv: &Invocation) -> Output {
-    // `get` and `logs` look their objects up before reporting a deferred error; the rest report
-    // it before changing anything.
+    // `get` and `logs` look their objects up before reporting a deferred error, `rollout
+    // pause|resume|undo` make their change before failing to print it; the rest report it
+    // before changing anything.
     if let Some(err) = &inv.deferred_error
-        && !matches!(inv.verb, Verb::Get | Verb::Logs)
+        && !matches!(
+            inv.verb,
+            Verb::Get
+                | Verb::Logs
+                | Verb::Rollout(RolloutWhat::Pause | RolloutWhat::Resume | RolloutWhat::Undo)
+        )
     {
         return Output::error(err.message.clone(), err.exit_code);
     }

@@ -68,6 +68,16 @@ fn finish(mut out: Output, failures: Vec<Failure>) -> Output {
     out
 }
 
+/// The error kubectl meets building its printer after the change (an unusable `-o`).
+fn deferred(inv: &Invocation) -> Failure {
+    let message = inv
+        .deferred_error
+        .as_ref()
+        .map(|e| e.message.trim_end_matches('\n').to_string())
+        .unwrap_or_default();
+    Failure::Client(message)
+}
+
 fn namespace(inv: &Invocation) -> String {
     inv.flags
         .namespace
@@ -843,6 +853,11 @@ pub fn undo(cluster: &mut Cluster, inv: &Invocation) -> Output {
             ))),
         };
         match result {
+            // The printer for an unusable -o is built only after the rollback.
+            Ok(_) if inv.deferred_error.is_some() => {
+                failures.push(deferred(inv));
+                break;
+            }
             Ok(word) => out.stdout.push_str(&match inv.flags.output {
                 Some(OutputFlag::Name) => format!("{}/{name}\n", kind_prefix(kind)),
                 _ => format!(
@@ -911,6 +926,7 @@ pub fn pause_or_resume(cluster: &mut Cluster, inv: &Invocation, pause: bool) -> 
             d.spec.get_or_insert_default().paused = pause.then_some(true);
         });
         match result {
+            Ok(_) if inv.deferred_error.is_some() => problems.push(deferred(inv)),
             Ok(_) => out.stdout.push_str(&match inv.flags.output {
                 Some(OutputFlag::Name) => format!("{}/{name}\n", kind_prefix(kind)),
                 _ => format!("{}/{name} {verb}\n", kind_prefix(kind)),
