@@ -67,6 +67,13 @@ const ROLLOUT_CORPUS: &[&str] = &[
     "rollout pause deploy -n frontend -l app=frontend-cache",
     "rollout resume deploy -n frontend -l app=frontend-cache",
     "rollout pause deploy -n frontend -l app=nothing",
+    "rollout status deploy/frontend-cache deploy/ghost -n frontend",
+    "rollout history deploy/frontend-cache deploy/ghost -n frontend",
+    "rollout undo deploy/frontend-cache -n frontend --dry-run=client",
+    "rollout pause deploy/frontend-cache deploy/web-app -n frontend",
+    "rollout resume deploy/frontend-cache deploy/web-app -n frontend",
+    "rollout pause deploy/frontend-cache -n frontend -o wide",
+    "rollout resume deploy/frontend-cache -n frontend",
 ];
 
 #[test]
@@ -113,6 +120,10 @@ const EVENTS_AND_LOGS_CORPUS: &[&str] = &[
     "logs deploy/web-app -n frontend -c nope",
     "logs auth-db-0 -n auth --all-containers --tail=1",
     "logs deploy/frontend-cache -n frontend --all-pods --tail=1",
+    "logs deploy/frontend-cache -n frontend --tail=1 --prefix",
+    "logs po/payment-db-0 -n payments --tail=1 --prefix -c postgres",
+    "events -n frontend --for Deployment/web-app -o json",
+    "events -n frontend --for deployments.apps/web-app -o yaml",
 ];
 
 #[test]
