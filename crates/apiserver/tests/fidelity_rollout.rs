@@ -70,6 +70,8 @@ const ROLLOUT_CORPUS: &[&str] = &[
     "rollout status deploy/frontend-cache deploy/ghost -n frontend",
     "rollout history deploy/frontend-cache deploy/ghost -n frontend",
     "rollout undo deploy/frontend-cache -n frontend --dry-run=client",
+    "rollout undo svc/web-app deploy/frontend-cache deploy/web-app -n frontend --dry-run=server",
+    "rollout status svc/web-app deploy/frontend-cache -n frontend",
     "rollout pause deploy/frontend-cache deploy/web-app -n frontend",
     "rollout resume deploy/frontend-cache deploy/web-app -n frontend",
     "rollout pause deploy/frontend-cache -n frontend -o wide",

@@ -854,10 +854,7 @@ pub fn undo(cluster: &mut Cluster, inv: &Invocation) -> Output {
         };
         match result {
             // The printer for an unusable -o is built only after the rollback.
-            Ok(_) if inv.deferred_error.is_some() => {
-                failures.push(deferred(inv));
-                break;
-            }
+            Ok(_) if inv.deferred_error.is_some() => failures.push(deferred(inv)),
             Ok(word) => out.stdout.push_str(&match inv.flags.output {
                 Some(OutputFlag::Name) => format!("{}/{name}\n", kind_prefix(kind)),
                 _ => format!(
@@ -866,11 +863,7 @@ pub fn undo(cluster: &mut Cluster, inv: &Invocation) -> Output {
                     dry_run_suffix(inv)
                 ),
             }),
-            Err(f) => {
-                failures.push(f);
-                // kubectl's visitor stops at the first object that fails.
-                break;
-            }
+            Err(f) => failures.push(f),
         }
     }
     finish(out, failures)
