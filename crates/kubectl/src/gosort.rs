@@ -322,6 +322,25 @@ mod tests {
     }
 
     #[test]
+    fn every_size_and_tie_density_sorts_without_panicking() {
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        for n in 0..400usize {
+            for distinct in [1u64, 2, 3, 7, 1000] {
+                let mut v: Vec<u64> = (0..n)
+                    .map(|_| {
+                        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                        (seed >> 33) % distinct
+                    })
+                    .collect();
+                let mut expected = v.clone();
+                expected.sort();
+                sort(&mut v, |a, b| a < b);
+                assert_eq!(v, expected, "n={n} distinct={distinct}");
+            }
+        }
+    }
+
+    #[test]
     fn many_ties_and_reversed_runs_stay_sorted() {
         let mut v: Vec<(u8, usize)> = (0..300).rev().map(|i| ((i % 4) as u8, i)).collect();
         sort(&mut v, |a, b| a.0 < b.0);
