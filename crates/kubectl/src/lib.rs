@@ -19,6 +19,7 @@ pub mod logs;
 pub mod mutate;
 pub mod output;
 pub mod patch;
+pub mod pod_template;
 pub mod rollout;
 pub mod table;
 pub mod top;
