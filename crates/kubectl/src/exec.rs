@@ -2,7 +2,6 @@
 //! safe pipes (`| grep`, `| head`, `| tail`, `| wc -l`, `| sort`). No process and no shell ever run.
 
 use cluster::Cluster;
-use cluster::k8s_openapi::api::core::v1::Pod;
 
 use crate::get::{self, Format, GetRequest};
 use crate::grammar::{self, Filter, Invocation, Output as OutputFlag, RolloutWhat, SetWhat, Verb};
@@ -34,10 +33,16 @@ pub fn run(cluster: &mut Cluster, command_line: &str) -> Output {
 }
 
 fn execute(cluster: &mut Cluster, inv: &Invocation) -> Output {
-    // `get` and `logs` look their objects up before reporting a deferred error; the rest report
-    // it before changing anything.
+    // `get` and `logs` look their objects up before reporting a deferred error, `rollout
+    // pause|resume|undo` make their change before failing to print it; the rest report it
+    // before changing anything.
     if let Some(err) = &inv.deferred_error
-        && !matches!(inv.verb, Verb::Get | Verb::Logs)
+        && !matches!(
+            inv.verb,
+            Verb::Get
+                | Verb::Logs
+                | Verb::Rollout(RolloutWhat::Pause | RolloutWhat::Resume | RolloutWhat::Undo)
+        )
     {
         return Output::error(err.message.clone(), err.exit_code);
     }
@@ -79,7 +84,8 @@ fn execute(cluster: &mut Cluster, inv: &Invocation) -> Output {
             };
             get::get(cluster, &req)
         }
-        Verb::Logs => logs(cluster, inv),
+        Verb::Logs => crate::logs::logs(cluster, inv),
+        Verb::Events => crate::events::events(cluster, inv),
         Verb::Top(what) => crate::top::top(cluster, inv, *what),
         Verb::Version => crate::version::version(cluster, inv),
         Verb::Explain => crate::explain::explain(inv),
@@ -89,6 +95,11 @@ fn execute(cluster: &mut Cluster, inv: &Invocation) -> Output {
         Verb::Annotate => mutate::annotate(cluster, inv),
         Verb::Delete => mutate::delete(cluster, inv),
         Verb::Rollout(RolloutWhat::Restart) => mutate::rollout_restart(cluster, inv),
+        Verb::Rollout(RolloutWhat::Status) => crate::rollout::status(cluster, inv),
+        Verb::Rollout(RolloutWhat::History) => crate::rollout::history(cluster, inv),
+        Verb::Rollout(RolloutWhat::Undo) => crate::rollout::undo(cluster, inv),
+        Verb::Rollout(RolloutWhat::Pause) => crate::rollout::pause_or_resume(cluster, inv, true),
+        Verb::Rollout(RolloutWhat::Resume) => crate::rollout::pause_or_resume(cluster, inv, false),
         Verb::Set(SetWhat::Image) => mutate::set_image(cluster, inv),
         Verb::Set(SetWhat::Resources) => mutate::set_resources(cluster, inv),
         Verb::Set(SetWhat::Env) => mutate::set_env(cluster, inv),
@@ -101,98 +112,6 @@ fn execute(cluster: &mut Cluster, inv: &Invocation) -> Output {
             None => unsupported(&format!("help for {:?}", topic.join(" "))),
         },
         other => unsupported(&format!("{other:?}").to_lowercase()),
-    }
-}
-
-/// `kubectl logs POD [-c CONTAINER]` for pods; other owners are not resolved to a pod yet.
-fn logs(cluster: &Cluster, inv: &Invocation) -> Output {
-    let Some(target) = inv.targets.first() else {
-        return unsupported("logs with a selector");
-    };
-    let pod_words = ["pods", "pod", "po"];
-    if !pod_words.contains(&target.resource.as_str()) {
-        return unsupported(&format!("logs for {}", target.resource));
-    }
-    if let Some(err) = &inv.deferred_error {
-        return Output::error(err.message.clone(), err.exit_code);
-    }
-    let namespace = inv
-        .flags
-        .namespace
-        .clone()
-        .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
-    let name = target.name.clone().unwrap_or_default();
-    // kubectl looks the pod up itself first, and words a miss its own way.
-    let Ok(pod) = cluster.get::<Pod>(&namespace, &name) else {
-        return Output::error(
-            format!(
-                "error: error from server (NotFound): pods \"{name}\" not found in namespace \"{namespace}\"\n"
-            ),
-            1,
-        );
-    };
-    let mut stderr = String::new();
-    // kubectl picks the container client-side: the default-container annotation, else the first.
-    let container = inv
-        .operands
-        .first()
-        .cloned()
-        .or_else(|| inv.flags.container.clone())
-        .or_else(|| {
-            let containers: Vec<String> = pod
-                .spec
-                .iter()
-                .flat_map(|s| s.containers.iter())
-                .map(|c| c.name.clone())
-                .collect();
-            let annotated = pod
-                .metadata
-                .annotations
-                .as_ref()
-                .and_then(|a| a.get("kubectl.kubernetes.io/default-container"))
-                .cloned();
-            let chosen = annotated.or_else(|| containers.first().cloned())?;
-            if containers.len() > 1 {
-                stderr.push_str(&format!(
-                    "Defaulted container \"{chosen}\" out of: {}\n",
-                    containers.join(", ")
-                ));
-            }
-            Some(chosen)
-        });
-    if let Some(c) = &container
-        && !pod
-            .spec
-            .iter()
-            .flat_map(|s| s.containers.iter())
-            .any(|k| &k.name == c)
-    {
-        return Output::error(
-            format!("error: container {c} is not valid for pod {name}\n"),
-            1,
-        );
-    }
-    let opts = cluster::logs::LogOptions {
-        container,
-        previous: inv.flags.previous,
-        tail_lines: inv.flags.tail.filter(|t| *t >= 0).map(|t| t as usize),
-        timestamps: inv.flags.timestamps,
-        since: inv
-            .flags
-            .since
-            .as_deref()
-            .and_then(|s| cluster::parse_duration(s).ok()),
-    };
-    match cluster::logs::read(cluster, &namespace, &name, &opts) {
-        Ok(text) => Output {
-            stdout: text,
-            stderr,
-            exit_code: 0,
-        },
-        Err(e) => Output::error(
-            format!("{stderr}Error from server ({}): {}\n", e.reason, e.message),
-            1,
-        ),
     }
 }
 

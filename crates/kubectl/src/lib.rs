@@ -9,16 +9,21 @@
 //! It depends only on the cluster crate below it; it must not depend on the API server, the gym
 //! or any IO.
 
+pub mod events;
 pub mod exec;
 pub mod explain;
 pub mod get;
+pub mod gosort;
 pub mod grammar;
 pub mod human;
 pub mod jsonpath;
+pub mod logs;
 pub mod mutate;
 pub mod openapi;
 pub mod output;
 pub mod patch;
+pub mod pod_template;
+pub mod rollout;
 pub mod table;
 pub mod top;
 pub mod version;
