@@ -11,11 +11,6 @@ use common::fidelity::{check_in_sequence, check_over_states};
 
 /// `kubectl get` forms over every kind, output format and flag the in-process kubectl supports,
 /// `kubectl logs` and `kubectl top`.
-///
-/// One deliberate gap: `--sort-by` over more than twelve objects with equal keys. kubectl sorts
-/// with Go's unstable pdqsort there, so ties come out in an order only a port of it would give;
-/// the in-process sort is stable (Go's insertion sort, which kubectl gets for twelve objects or
-/// fewer, is stable too).
 const GET_CORPUS: &[&str] = &[
     "get pods",
     "get pods -A",
@@ -66,6 +61,10 @@ const GET_CORPUS: &[&str] = &[
     "get events -n kube-system --field-selector=reason=Scheduled",
     "get deploy -n payments --show-kind",
     "get pods -A --sort-by=.metadata.name",
+    // More than twelve ties: Go's unstable sort decides their order.
+    "get pods -A --sort-by=.status.phase",
+    "get pods -A --sort-by=.spec.nodeName -o wide",
+    "get events -A --sort-by=.type",
     "get pods -n payments --sort-by=.status.podIP -o wide",
     "get deploy -A --sort-by=.spec.replicas",
     "get pod ghost -n payments --ignore-not-found",

@@ -288,7 +288,11 @@ impl KindVisitor for Collect<'_> {
             };
             let mut keyed: Vec<(Value, Arc<T>)> =
                 selected.into_iter().map(|o| (key(&o), o)).collect();
-            keyed.sort_by(|a, b| compare_values(&a.0, &b.0));
+            // kubectl sorts with Go's unstable `sort.Sort`: only the same algorithm orders ties
+            // the same way.
+            crate::gosort::sort(&mut keyed, |a, b| {
+                compare_values(&a.0, &b.0) == std::cmp::Ordering::Less
+            });
             selected = keyed.into_iter().map(|(_, o)| o).collect();
         }
         let now = self.cluster.now();
