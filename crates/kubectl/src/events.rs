@@ -97,7 +97,7 @@ pub fn events(cluster: &Cluster, inv: &Invocation) -> Output {
             text.push('\n');
             text
         }
-        Some(OutputFlag::Yaml) => fold_yaml(&crate::output::yaml(&to_value(&event_list(&events)))),
+        Some(OutputFlag::Yaml) => crate::output::yaml(&to_value(&event_list(&events))),
         Some(OutputFlag::JsonPath(template)) => {
             match crate::jsonpath::render(&template, &to_value(&event_list(&events))) {
                 Ok(text) => text,
@@ -466,65 +466,4 @@ fn go_json_string(s: &str) -> String {
         .replace('&', "\\u0026")
         .replace('\u{2028}', "\\u2028")
         .replace('\u{2029}', "\\u2029")
-}
-
-/// go-yaml's emitter breaks plain and single-quoted scalars at the first space past column 80
-/// (its `best_width`), continuing on the next line two columns right of the key.
-fn fold_yaml(text: &str) -> String {
-    const BEST_WIDTH: usize = 80;
-    let mut out = String::with_capacity(text.len());
-    for line in text.lines() {
-        let indent = line.len() - line.trim_start_matches(' ').len();
-        let mut start = indent;
-        let mut key_col = indent;
-        if line[start..].starts_with("- ") {
-            start += 2;
-            key_col += 2;
-        }
-        let rest = &line[start..];
-        let key_len = rest
-            .find(": ")
-            .filter(|i| {
-                rest[..*i]
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c))
-            })
-            .map(|i| i + 2);
-        let (value_at, continuation) = match key_len {
-            Some(k) => (start + k, key_col + 2),
-            None => (start, indent + 2),
-        };
-        let value = &line[value_at..];
-        if line.chars().count() <= BEST_WIDTH || value.starts_with(['"', '|', '>']) {
-            out.push_str(line);
-            out.push('\n');
-            continue;
-        }
-        let quoted = value.starts_with('\'');
-        out.push_str(&line[..value_at]);
-        let mut column = line[..value_at].chars().count();
-        let chars: Vec<char> = value.chars().collect();
-        let mut spaces = false;
-        for (i, c) in chars.iter().enumerate() {
-            if *c == ' ' {
-                let next_space = chars.get(i + 1).is_none_or(|n| *n == ' ');
-                let inside = !quoted || (i > 1 && i + 2 < chars.len());
-                if !spaces && column > BEST_WIDTH && !next_space && inside {
-                    out.push('\n');
-                    out.push_str(&" ".repeat(continuation));
-                    column = continuation;
-                } else {
-                    out.push(' ');
-                    column += 1;
-                }
-                spaces = true;
-            } else {
-                out.push(*c);
-                column += 1;
-                spaces = false;
-            }
-        }
-        out.push('\n');
-    }
-    out
 }

@@ -180,6 +180,44 @@ fn literal_block(s: &str, indent: usize) -> Option<String> {
     Some(out)
 }
 
+/// go-yaml's `best_width`: past this column a plain or single-quoted scalar breaks at a space.
+const BEST_WIDTH: usize = 80;
+
+/// Breaks a plain or single-quoted scalar, written from `column`, as go-yaml's emitter does: at
+/// the first lone space past [`BEST_WIDTH`], continuing at `continuation`. Double-quoted scalars
+/// are left whole.
+fn fold(rendered: &str, column: usize, continuation: usize) -> String {
+    if rendered.starts_with('"') || column + rendered.chars().count() <= BEST_WIDTH {
+        return rendered.to_string();
+    }
+    let quoted = rendered.starts_with('\'');
+    let chars: Vec<char> = rendered.chars().collect();
+    let mut out = String::with_capacity(rendered.len() + 16);
+    let mut column = column;
+    let mut after_space = false;
+    for (i, &c) in chars.iter().enumerate() {
+        if c != ' ' {
+            out.push(c);
+            column += 1;
+            after_space = false;
+            continue;
+        }
+        let lone = chars.get(i + 1).is_some_and(|&n| n != ' ');
+        // A single-quoted scalar never breaks next to its quotes.
+        let inside = !quoted || (i > 1 && i + 2 < chars.len());
+        if !after_space && column > BEST_WIDTH && lone && inside {
+            out.push('\n');
+            out.push_str(&" ".repeat(continuation));
+            column = continuation;
+        } else {
+            out.push(' ');
+            column += 1;
+        }
+        after_space = true;
+    }
+    out
+}
+
 fn write_yaml(v: &Value, indent: usize, out: &mut String) {
     let pad = " ".repeat(indent);
     match v {
@@ -196,7 +234,11 @@ fn write_yaml(v: &Value, indent: usize, out: &mut String) {
                     }
                     Value::String(s) => match literal_block(s, indent + 2) {
                         Some(block) => out.push_str(&format!("{pad}{}: {block}", quote(k))),
-                        None => out.push_str(&format!("{pad}{}: {}\n", quote(k), quote(s))),
+                        None => {
+                            let prefix = format!("{pad}{}: ", quote(k));
+                            let value = fold(&quote(s), prefix.chars().count(), indent + 2);
+                            out.push_str(&format!("{prefix}{value}\n"));
+                        }
                     },
                     _ => out.push_str(&format!("{pad}{}: {}\n", quote(k), scalar(val))),
                 }
@@ -220,7 +262,10 @@ fn write_yaml(v: &Value, indent: usize, out: &mut String) {
                     }
                     Value::String(s) => match literal_block(s, indent + 2) {
                         Some(block) => out.push_str(&format!("{pad}- {block}")),
-                        None => out.push_str(&format!("{pad}- {}\n", quote(s))),
+                        None => {
+                            let value = fold(&quote(s), indent + 2, indent + 2);
+                            out.push_str(&format!("{pad}- {value}\n"));
+                        }
                     },
                     _ => out.push_str(&format!("{pad}- {}\n", scalar(item))),
                 }
@@ -234,6 +279,40 @@ fn write_yaml(v: &Value, indent: usize, out: &mut String) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn long_scalars_break_at_a_space_past_column_80() {
+        let words = |r: std::ops::RangeInclusive<u32>| {
+            r.map(|n| format!("w{n:02}")).collect::<Vec<_>>().join(" ")
+        };
+        let value = words(1..=40);
+        // After a mapping key the space past column 80 follows w19; the next line starts at
+        // column 2 and breaks after w39.
+        assert_eq!(
+            yaml(&json!({ "note": value })),
+            format!(
+                "note: {}\n  {}\n  {}\n",
+                words(1..=19),
+                words(20..=39),
+                words(40..=40)
+            )
+        );
+        // A sequence item starts at column 2: the first break follows w20.
+        assert_eq!(
+            yaml(&json!({ "items": [value] })),
+            format!("items:\n- {}\n  {}\n", words(1..=20), words(21..=40))
+        );
+        // Single-quoted scalars break too, never next to a quote.
+        let quoted = format!("{}: {}", words(1..=2), words(3..=40));
+        assert!(yaml(&json!({ "note": quoted })).starts_with("note: 'w01 w02: w03"));
+        assert_eq!(yaml(&json!({ "note": quoted })).lines().count(), 3);
+        // Short values and long values without spaces stay on one line.
+        let long_word = "x".repeat(120);
+        assert_eq!(
+            yaml(&json!({ "k": long_word })),
+            format!("k: {long_word}\n")
+        );
+    }
 
     #[test]
     fn yaml_like_kubectl() {
