@@ -190,6 +190,7 @@ async fn dispatch(
             }
         }
         Served::PodMetrics | Served::NodeMetrics => metrics(&shared, &req, resource.served),
+        Served::AccessReview | Served::RulesReview => review(&req, resource.served),
     }
 }
 
@@ -385,7 +386,7 @@ impl Handle<'_> {
                 status::error(&err, Some(kind), name)
             })?;
         let mut patched = patched;
-        drop_empty_lists(&mut patched);
+        kubectl::patch::drop_empty_lists(&mut patched);
         let mut obj: T =
             serde_json::from_value(patched).map_err(|e| status::bad_request(e.to_string()))?;
         // The patch may not rename or move the object.
@@ -638,17 +639,38 @@ impl Handle<'_> {
     }
 }
 
-/// Removes empty lists, as the API server's typed round trip does (every list field is
-/// `omitempty`): `set env KEY-` on the last variable leaves no `env: []` behind.
-fn drop_empty_lists(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            map.retain(|_, v| !matches!(v, Value::Array(a) if a.is_empty()));
-            map.values_mut().for_each(drop_empty_lists);
-        }
-        Value::Array(items) => items.iter_mut().for_each(drop_empty_lists),
-        _ => {}
+/// `SelfSubjectAccessReview` and `SelfSubjectRulesReview`: the one identity the server knows
+/// may do everything, so every review is allowed and the rules are all wildcards.
+fn review(req: &Request, served: Served) -> Response {
+    if req.method != Method::POST || req.name.is_some() {
+        return status::method_not_allowed();
     }
+    // kubectl's typed client sends reviews as protobuf and accepts JSON back. The answer does
+    // not depend on what is asked, so a protobuf body is answered without being decoded.
+    let (kind, mut body) = match served {
+        Served::RulesReview => ("SelfSubjectRulesReview", json!({})),
+        _ => ("SelfSubjectAccessReview", json!({})),
+    };
+    if !req.content_type.contains("protobuf") {
+        match serde_json::from_slice::<Value>(&req.body) {
+            Ok(sent @ Value::Object(_)) => body = sent,
+            _ => return status::bad_request("error decoding body: not a JSON object"),
+        }
+    }
+    body["kind"] = json!(kind);
+    body["apiVersion"] = json!("authorization.k8s.io/v1");
+    body["metadata"] = json!({"creationTimestamp": null});
+    body["status"] = match served {
+        Served::RulesReview => json!({
+            "resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
+            "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
+            "incomplete": false,
+        }),
+        _ => {
+            json!({"allowed": true, "reason": "the simulated cluster has a single identity with full access"})
+        }
+    };
+    status::json_response(201, &body)
 }
 
 fn metrics(shared: &Shared, req: &Request, served: Served) -> Response {

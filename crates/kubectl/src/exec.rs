@@ -37,7 +37,10 @@ fn execute(cluster: &mut Cluster, inv: &Invocation) -> Output {
     // `get` and `logs` look their objects up before reporting a deferred error; the rest report
     // it before changing anything.
     if let Some(err) = &inv.deferred_error
-        && !matches!(inv.verb, Verb::Get | Verb::Logs)
+        && !matches!(
+            inv.verb,
+            Verb::Get | Verb::Logs | Verb::AuthCanI | Verb::Apply
+        )
     {
         return Output::error(err.message.clone(), err.exit_code);
     }
@@ -53,6 +56,10 @@ fn execute(cluster: &mut Cluster, inv: &Invocation) -> Output {
                 Some(OutputFlag::Json) => Format::Json,
                 Some(OutputFlag::Yaml) => Format::Yaml,
                 Some(OutputFlag::JsonPath(template)) => Format::JsonPath(template.clone()),
+                Some(OutputFlag::CustomColumns(spec)) => Format::CustomColumns(spec.clone()),
+                Some(OutputFlag::CustomColumnsFile(file)) => {
+                    return crate::custom_columns::file_error(file);
+                }
                 Some(other) => return unsupported(&format!("-o {}", output_name(other))),
             };
             let req = GetRequest {
@@ -82,6 +89,12 @@ fn execute(cluster: &mut Cluster, inv: &Invocation) -> Output {
         Verb::Logs => logs(cluster, inv),
         Verb::Top(what) => crate::top::top(cluster, inv, *what),
         Verb::Version => crate::version::version(cluster, inv),
+        Verb::ApiResources => crate::info::api_resources(inv),
+        Verb::ApiVersions => crate::info::api_versions(),
+        Verb::ClusterInfo => crate::info::cluster_info(),
+        Verb::AuthCanI => crate::auth::can_i(inv),
+        Verb::Apply => crate::apply::apply(cluster, inv),
+        Verb::Create(what) => crate::create::create(cluster, inv, *what),
         Verb::Scale => mutate::scale(cluster, inv),
         Verb::Patch => mutate::patch(cluster, inv),
         Verb::Label => mutate::label(cluster, inv),
@@ -209,7 +222,7 @@ fn output_name(o: &OutputFlag) -> &'static str {
 }
 
 /// What the in-process kubectl cannot do yet, said plainly rather than guessed at.
-fn unsupported(what: &str) -> Output {
+pub(crate) fn unsupported(what: &str) -> Output {
     Output::error(
         format!("error: {what} is not supported by the simulated cluster's kubectl yet\n"),
         1,
@@ -372,7 +385,7 @@ mod tests {
             "rm -rf /",
             "kubectl get pods; reboot",
             "kubectl describe pod x",
-            "kubectl get pods -o custom-columns=NAME:.metadata.name",
+            "kubectl get pods -o custom-columns-file=columns.txt",
         ] {
             let out = run(&mut c, line);
             assert_ne!(out.exit_code, 0, "{line}");

@@ -8,14 +8,22 @@
 //! It depends only on the cluster crate below it; it must not depend on the API server, the gym
 //! or any IO.
 
+pub mod apply;
+pub mod auth;
+pub mod create;
+pub mod custom_columns;
+pub mod discovery;
 pub mod exec;
 pub mod get;
 pub mod grammar;
 pub mod human;
+pub mod info;
 pub mod jsonpath;
+pub mod manifest;
 pub mod mutate;
 pub mod output;
 pub mod patch;
 pub mod table;
+pub mod three_way;
 pub mod top;
 pub mod version;
