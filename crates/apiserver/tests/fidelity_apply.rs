@@ -460,3 +460,86 @@ fn applying_over_objects_not_created_by_apply_warns_and_merges() {
         ],
     );
 }
+
+/// The imperative `create` forms, as client dry runs: kubectl builds the object itself, so these
+/// compare. (Without `--dry-run=client` kubectl sends them as protobuf, see above.)
+#[test]
+fn imperative_create_dry_runs_print_what_the_real_kubectl_prints() {
+    check_steps(
+        settled(),
+        &[
+            ("create namespace foo --dry-run=client -o yaml", None),
+            ("create namespace foo --dry-run=client -o json", None),
+            ("create namespace foo --dry-run=client", None),
+            ("create ns foo --dry-run=client -o name", None),
+            (
+                "create configmap c1 --from-literal=a=b --from-literal=c=d -n payments --dry-run=client -o yaml",
+                None,
+            ),
+            (
+                "create configmap c1 --from-literal=a=b --dry-run=client -o json",
+                None,
+            ),
+            ("create configmap c2 --dry-run=client -o name", None),
+            ("create cm c3 --from-literal=k=v --dry-run=client", None),
+            (
+                "create secret generic s1 --from-literal=a=b --type=Opaque --dry-run=client -o yaml",
+                None,
+            ),
+            (
+                "create secret generic s1 --from-literal=a=b -o json --dry-run=client --type=foo",
+                None,
+            ),
+            ("create secret generic s2 --dry-run=client -o yaml", None),
+            (
+                "create configmap c1 --from-literal=a --dry-run=client",
+                None,
+            ),
+            (
+                "create configmap c1 --from-literal==b --dry-run=client",
+                None,
+            ),
+            (
+                "create configmap c1 --from-literal=a=b --from-literal=a=c --dry-run=client",
+                None,
+            ),
+            (
+                "create secret generic s1 --from-literal=a=b --from-literal=a=c --dry-run=client",
+                None,
+            ),
+            (
+                "create configmap c1 --from-file=x.txt --dry-run=client",
+                None,
+            ),
+            (
+                "create secret generic s1 --from-env-file=x.env --dry-run=client",
+                None,
+            ),
+            (
+                "create configmap c1 --from-literal='a b=c' --dry-run=client",
+                None,
+            ),
+            (
+                "create deployment d1 --image=nginx:1.25 --dry-run=client -o yaml",
+                None,
+            ),
+            (
+                "create deployment d2 --image=nginx --image=busybox --replicas=2 --port=80 -n payments --dry-run=client -o json",
+                None,
+            ),
+            (
+                "create deployment d3 --image=busybox --dry-run=client -o yaml -- sleep 10",
+                None,
+            ),
+            (
+                "create deployment d1 --image=nginx:1.25 --dry-run=client",
+                None,
+            ),
+            (
+                "create deploy d1 --image=nginx:1.25 --dry-run=client -o name",
+                None,
+            ),
+            ("create deployment d1 --dry-run=client", None),
+        ],
+    );
+}
