@@ -285,6 +285,8 @@ const GENERATED: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateN
 const BAD_NAME: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n";
 const UNNAMED: &str = "apiVersion: v1\nkind: ConfigMap\n";
 const TWO_BAD: &str = "apiVersion: v1\nkind: Foo\nmetadata:\n  name: x\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: nope\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fine\n";
+const BOOL_NAMES: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: nope\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\n";
+const TWO_FINE: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: q1\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: q2\n";
 const BAD_DEPLOY: &str = "apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -321,6 +323,9 @@ fn invalid_manifests_get_the_real_kubectls_errors() {
             ("apply --validate=false -f -", Some(TWO_BAD)),
             ("apply --validate=false -f -", Some(BAD_DEPLOY)),
             ("create --validate=false -f -", Some(BAD_DEPLOY)),
+            ("apply --validate=false -f -", Some(BOOL_NAMES)),
+            ("apply --validate=false -f - -o wide", Some(CM)),
+            ("apply --validate=false -f - -o foo", Some(TWO_FINE)),
             ("get cm", None),
         ],
     );

@@ -300,6 +300,7 @@ pub fn apply(cluster: &mut Cluster, inv: &Invocation) -> Output {
     let print_objects_at_end =
         matches!(inv.flags.output, Some(OutputFlag::Yaml | OutputFlag::Json));
     let mut printed: Vec<Value> = Vec::new();
+    let mut printer_failed = false;
     for info in &read.infos {
         if info.name.is_empty() {
             let generate = info.object["metadata"]["generateName"]
@@ -371,13 +372,9 @@ pub fn apply(cluster: &mut Cluster, inv: &Invocation) -> Output {
         };
         match result {
             Ok((object, op)) => {
-                if let Some(err) = &inv.deferred_error {
-                    failures.push(Failure::Plain(
-                        err.message
-                            .trim_end()
-                            .trim_start_matches("error: ")
-                            .to_string(),
-                    ));
+                if inv.deferred_error.is_some() {
+                    // The printer fails after the change is made; kubectl reports it once.
+                    printer_failed = true;
                 } else if print_objects_at_end {
                     printed.push(object);
                 } else {
@@ -387,6 +384,14 @@ pub fn apply(cluster: &mut Cluster, inv: &Invocation) -> Output {
             Err(f) => failures.push(f),
         }
     }
+    if printer_failed && let Some(err) = &inv.deferred_error {
+        failures.push(Failure::Plain(
+            err.message
+                .trim_end()
+                .trim_start_matches("error: ")
+                .to_string(),
+        ));
+    }
     if failures.is_empty()
         && let Some(format) = &inv.flags.output
         && print_objects_at_end
@@ -395,4 +400,108 @@ pub fn apply(cluster: &mut Cluster, inv: &Invocation) -> Output {
     }
     report(&failures, &mut out);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::run;
+
+    const CM: &str =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo\ndata:\n  a: \"1\"\n";
+
+    #[test]
+    fn every_way_of_feeding_standard_input_applies() {
+        let mut c = Cluster::baseline(1);
+        let out = run(&mut c, &format!("kubectl apply -f - <<EOF\n{CM}EOF"));
+        assert_eq!(out.stdout, "configmap/demo created\n", "{}", out.stderr);
+        let out = run(
+            &mut c,
+            &format!("cat <<'EOF' | kubectl apply -f -\n{CM}EOF"),
+        );
+        assert_eq!(out.stdout, "configmap/demo unchanged\n", "{}", out.stderr);
+        let json = r#"echo '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"demo"},"data":{"a":"2"}}' | kubectl apply -f -"#;
+        let out = run(&mut c, json);
+        assert_eq!(out.stdout, "configmap/demo configured\n", "{}", out.stderr);
+        let out = run(&mut c, "kubectl get cm demo -o jsonpath={.data.a}");
+        assert_eq!(out.stdout, "2");
+    }
+
+    #[test]
+    fn the_annotation_holds_the_configuration_as_kubectl_writes_it() {
+        let mut c = Cluster::baseline(1);
+        run(
+            &mut c,
+            &format!("kubectl apply -f - -n payments <<EOF\n{CM}EOF"),
+        );
+        let cm = c
+            .get::<cluster::k8s_openapi::api::core::v1::ConfigMap>("payments", "demo")
+            .unwrap();
+        let annotation = cm.metadata.annotations.as_ref().unwrap()[LAST_APPLIED].clone();
+        assert_eq!(
+            annotation,
+            "{\"apiVersion\":\"v1\",\"data\":{\"a\":\"1\"},\"kind\":\"ConfigMap\",\"metadata\":{\"annotations\":{},\"name\":\"demo\",\"namespace\":\"payments\"}}\n"
+        );
+    }
+
+    #[test]
+    fn dry_runs_and_failures_change_nothing() {
+        let mut c = Cluster::baseline(1);
+        let before = c.resource_version();
+        for line in [
+            format!("kubectl apply -f - --dry-run=client <<EOF\n{CM}EOF"),
+            format!("kubectl apply -f - --dry-run=server <<EOF\n{CM}EOF"),
+            format!("kubectl create -f - --dry-run=server <<EOF\n{CM}EOF"),
+            "kubectl apply -f - <<EOF\nkind: Foo\napiVersion: v9\nEOF".to_string(),
+            "kubectl apply -f - <<EOF\n: [\nEOF".to_string(),
+            "kubectl apply -f - <<EOF\nEOF".to_string(),
+            "kubectl create deployment x --image=nginx --dry-run=client".to_string(),
+        ] {
+            let out = run(&mut c, &line);
+            assert!(out.stdout.is_empty() || out.exit_code == 0, "{line}");
+        }
+        assert_eq!(c.resource_version(), before);
+    }
+
+    #[test]
+    fn imperative_creates_store_the_objects() {
+        let mut c = Cluster::baseline(1);
+        let out = run(&mut c, "kubectl create namespace staging");
+        assert_eq!(out.stdout, "namespace/staging created\n", "{}", out.stderr);
+        let out = run(
+            &mut c,
+            "kubectl create configmap settings -n staging --from-literal=mode=fast",
+        );
+        assert_eq!(out.stdout, "configmap/settings created\n", "{}", out.stderr);
+        let out = run(
+            &mut c,
+            "kubectl create secret generic token -n staging --from-literal=t=abc",
+        );
+        assert_eq!(out.stdout, "secret/token created\n", "{}", out.stderr);
+        let out = run(
+            &mut c,
+            "kubectl create deployment web -n staging --image=nginx:1.25 --replicas=2",
+        );
+        assert_eq!(
+            out.stdout, "deployment.apps/web created\n",
+            "{}",
+            out.stderr
+        );
+        let out = run(&mut c, "kubectl create configmap settings -n staging");
+        assert_eq!(
+            out.stderr,
+            "error: failed to create configmap: configmaps \"settings\" already exists\n"
+        );
+        let out = run(
+            &mut c,
+            "kubectl get secret token -n staging -o jsonpath={.data.t}",
+        );
+        assert_eq!(out.stdout, "YWJj");
+        c.advance(std::time::Duration::from_secs(60));
+        let out = run(
+            &mut c,
+            "kubectl get deploy web -n staging -o jsonpath={.status.readyReplicas}",
+        );
+        assert_eq!(out.stdout, "2");
+    }
 }

@@ -169,6 +169,18 @@ fn info(mut object: Value, namespace: &str, enforce: bool) -> Result<Info, Strin
             .unwrap_or("")
             .to_string()
     };
+    // Go decodes metadata into typed fields: `name: y` (a YAML 1.1 boolean) does not fit.
+    for field in ["name", "generateName", "namespace"] {
+        if let Some(v) = meta.and_then(|m| m.get(field))
+            && !v.is_string()
+            && !v.is_null()
+        {
+            return Err(format!(
+                "unable to decode \"{SOURCE}\": json: cannot unmarshal {} into Go struct field ObjectMeta.metadata.{field} of type string",
+                go_type(v)
+            ));
+        }
+    }
     let name = text(meta, "name");
     let given_namespace = text(meta, "namespace");
     let Some(kind) = kind_for(api_version, kind_name) else {
