@@ -219,9 +219,12 @@ impl KindVisitor for Handle<'_> {
         let req = self.req;
         let name = req.name.clone().unwrap_or_default();
         let ns = req.namespace.clone().unwrap_or_default();
-        // Only JSON bodies: kubectl falls back to JSON when protobuf is refused with 415.
-        if matches!(req.method, Method::POST | Method::PUT) && req.content_type.contains("protobuf")
-        {
+        // JSON bodies, and the few protobuf objects kubectl's imperative `create` sends.
+        let protobuf = req.content_type.contains("protobuf");
+        let decoded = (protobuf && req.method == Method::POST && req.name.is_none())
+            .then(|| crate::protobuf::decode(T::OBJECT_KIND, &req.body))
+            .flatten();
+        if matches!(req.method, Method::POST | Method::PUT) && protobuf && decoded.is_none() {
             return Outcome::Done(status::unsupported_media_type(
                 &req.content_type,
                 status::OBJECT_MEDIA_TYPES,
@@ -249,7 +252,13 @@ impl KindVisitor for Handle<'_> {
             (&Method::PUT, Some(_), sub @ (None | Some("status"))) => {
                 self.put::<T>(&ns, &name, sub.is_some())
             }
-            (&Method::POST, None, None) => self.post::<T>(&ns),
+            (&Method::POST, None, None) => {
+                let body = match &decoded {
+                    Some(object) => serde_json::to_vec(object).unwrap_or_default(),
+                    None => req.body.to_vec(),
+                };
+                self.post::<T>(&ns, &body)
+            }
             (&Method::DELETE, Some(_), None) => self.delete::<T>(&ns, &name),
             _ => Err(status::method_not_allowed()),
         };
@@ -436,9 +445,9 @@ impl Handle<'_> {
         self.replace(cluster, obj, name, status_only)
     }
 
-    fn post<T: Stored + Schema>(&self, ns: &str) -> Handled {
+    fn post<T: Stored + Schema>(&self, ns: &str, body: &[u8]) -> Handled {
         let kind = T::OBJECT_KIND;
-        let mut obj: T = serde_json::from_slice(&self.req.body)
+        let mut obj: T = serde_json::from_slice(body)
             .map_err(|e| status::bad_request(format!("error decoding body: {e}")))?;
         if kind.namespaced() {
             match obj.metadata().namespace.as_deref() {

@@ -12,6 +12,7 @@
 mod discovery;
 mod handlers;
 mod kubeconfig;
+mod protobuf;
 
 mod status;
 mod tls;

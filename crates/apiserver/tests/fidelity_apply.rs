@@ -5,8 +5,6 @@
 //! no OpenAPI document yet, and kubectl's client-side validation needs one.
 //!
 //! Left out on purpose:
-//! - imperative `create namespace|configmap|secret|deployment` against the server: kubectl sends
-//!   those as protobuf, which the API server does not decode;
 //! - YAML syntax errors: their text is go-yaml's, which the YAML parser here words differently;
 //! - `create` with `generateName`: the generated suffix depends on the server's random state.
 
@@ -466,8 +464,7 @@ fn applying_over_objects_not_created_by_apply_warns_and_merges() {
     );
 }
 
-/// The imperative `create` forms, as client dry runs: kubectl builds the object itself, so these
-/// compare. (Without `--dry-run=client` kubectl sends them as protobuf, see above.)
+/// The imperative `create` forms, as client dry runs: kubectl builds the object itself.
 #[test]
 fn imperative_create_dry_runs_print_what_the_real_kubectl_prints() {
     check_steps(
@@ -545,6 +542,58 @@ fn imperative_create_dry_runs_print_what_the_real_kubectl_prints() {
                 None,
             ),
             ("create deployment d1 --dry-run=client", None),
+        ],
+    );
+}
+
+/// The imperative `create` forms against the server (kubectl sends them as protobuf, which the
+/// API server decodes for these kinds).
+#[test]
+fn imperative_creates_print_what_the_real_kubectl_prints() {
+    check_steps(
+        settled(),
+        &[
+            ("create namespace staging", None),
+            ("create namespace staging", None),
+            (
+                "create configmap settings -n staging --from-literal=mode=fast --from-literal=level=2",
+                None,
+            ),
+            ("create configmap settings -n staging", None),
+            ("get cm settings -n staging -o yaml", None),
+            (
+                "create secret generic token -n staging --from-literal=t=abc --type=Opaque",
+                None,
+            ),
+            ("create secret generic token -n staging", None),
+            ("get secret token -n staging -o yaml", None),
+            (
+                "create deployment web -n staging --image=nginx:1.25 --replicas=2 --port=80",
+                None,
+            ),
+            ("create deployment web -n staging --image=nginx:1.25", None),
+            (
+                "create deployment worker -n staging --image=busybox:1.36 -- sleep 3600",
+                None,
+            ),
+            (
+                "create deployment pair -n staging --image=nginx:1.25 --image=redis:7",
+                None,
+            ),
+            ("get deploy -n staging -o yaml", None),
+            ("get rs,pods -n staging", None),
+            (
+                "create configmap cm1 --from-literal=a=b --dry-run=server",
+                None,
+            ),
+            ("create namespace ns1 --dry-run=server -o yaml", None),
+            (
+                "create deployment d1 --image=nginx --dry-run=server -o name",
+                None,
+            ),
+            ("create configmap other -n missing", None),
+            ("create deployment Bad --image=nginx", None),
+            ("get cm,deploy", None),
         ],
     );
 }

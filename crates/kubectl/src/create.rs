@@ -343,6 +343,10 @@ fn imperative(cluster: &mut Cluster, inv: &Invocation, what: CreateWhat) -> Outp
         info.object.clone()
     } else {
         let mut to_store = info.clone();
+        // kubectl sends these as protobuf, where empty structs carry nothing the server keeps.
+        if let Value::Object(map) = &mut to_store.object {
+            map.retain(|k, v| !(matches!(k.as_str(), "spec" | "status") && v == &json!({})));
+        }
         if kind.namespaced() {
             to_store.object["metadata"]["namespace"] = json!(info.namespace);
         }
