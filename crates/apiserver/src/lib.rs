@@ -3,8 +3,10 @@
 //! It serves what the real `kubectl` (1.27 to 1.33), kube-rs and the Python client ask of an API
 //! server: `/version`, aggregated and legacy discovery, get/list/watch with label and field
 //! selectors, server-side Table printing, PATCH (strategic merge, merge, JSON), PUT, POST,
-//! DELETE, the `scale`, `status` and `log` subresources, `metrics.k8s.io`, and `Status` errors
-//! with the real reasons and messages. Authentication is a bearer token.
+//! DELETE, the `scale`, `status` and `log` subresources, `metrics.k8s.io`, the self-subject
+//! access and rules reviews of `authorization.k8s.io` (one identity, with full access), and
+//! `Status` errors with the real reasons and messages. Bodies are JSON, except the protobuf
+//! objects kubectl's imperative `create` sends. Authentication is a bearer token.
 //!
 //! It owns the HTTP surface only: objects, controllers and time live in the cluster crate,
 //! printing and patching in the kubectl crate. It must not depend on the gym or server layers.

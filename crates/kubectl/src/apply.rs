@@ -464,6 +464,34 @@ mod tests {
     }
 
     #[test]
+    fn odd_manifests_are_refused_or_applied_without_panicking() {
+        let mut c = Cluster::baseline(1);
+        for body in [
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: 5\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations: [1]\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: '[not json'\n",
+            "apiVersion: v1\nkind: List\nitems: [1, \"x\", null]\n",
+            "apiVersion: v1\nkind: ConfigMapList\nitems: 7\n",
+            "- a\n- b\n",
+            "42\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata: [1, 2]\n",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  template:\n    spec:\n      containers: [{}, {name: 1}]\n",
+        ] {
+            for verb in ["apply", "create"] {
+                let out = run(&mut c, &format!("kubectl {verb} -f - <<'EOF'\n{body}EOF"));
+                assert!(
+                    out.exit_code == 0 || !out.stderr.is_empty(),
+                    "{verb} {body}"
+                );
+            }
+        }
+        // Applying twice over an object with a broken annotation still converges.
+        let again = "kubectl apply -f - <<'EOF'\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\nEOF";
+        run(&mut c, again);
+        assert_eq!(run(&mut c, again).stdout, "configmap/b unchanged\n");
+    }
+
+    #[test]
     fn imperative_creates_store_the_objects() {
         let mut c = Cluster::baseline(1);
         let out = run(&mut c, "kubectl create namespace staging");

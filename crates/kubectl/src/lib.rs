@@ -2,8 +2,8 @@
 //!
 //! It owns what the real kubectl and the real API server print and how they patch: the
 //! server-side Table printers (one code path for the API server's Table responses and the
-//! in-process kubectl), Kubernetes' duration formatting, and strategic merge patch together with
-//! JSON merge patch and JSON patch.
+//! in-process kubectl), the discovery table of served resources, Kubernetes' duration
+//! formatting, and strategic merge patch together with JSON merge patch and JSON patch.
 //!
 //! It depends only on the cluster crate below it; it must not depend on the API server, the gym
 //! or any IO.
