@@ -191,6 +191,7 @@ async fn dispatch(
             }
         }
         Served::PodMetrics | Served::NodeMetrics => metrics(&shared, &req, resource.served),
+        Served::AccessReview | Served::RulesReview => review(&req, resource.served),
     }
 }
 
@@ -219,9 +220,12 @@ impl KindVisitor for Handle<'_> {
         let req = self.req;
         let name = req.name.clone().unwrap_or_default();
         let ns = req.namespace.clone().unwrap_or_default();
-        // Only JSON bodies: kubectl falls back to JSON when protobuf is refused with 415.
-        if matches!(req.method, Method::POST | Method::PUT) && req.content_type.contains("protobuf")
-        {
+        // JSON bodies, and the few protobuf objects kubectl's imperative `create` sends.
+        let protobuf = req.content_type.contains("protobuf");
+        let decoded = (protobuf && req.method == Method::POST && req.name.is_none())
+            .then(|| crate::protobuf::decode(T::OBJECT_KIND, &req.body))
+            .flatten();
+        if matches!(req.method, Method::POST | Method::PUT) && protobuf && decoded.is_none() {
             return Outcome::Done(status::unsupported_media_type(
                 &req.content_type,
                 status::OBJECT_MEDIA_TYPES,
@@ -249,7 +253,13 @@ impl KindVisitor for Handle<'_> {
             (&Method::PUT, Some(_), sub @ (None | Some("status"))) => {
                 self.put::<T>(&ns, &name, sub.is_some())
             }
-            (&Method::POST, None, None) => self.post::<T>(&ns),
+            (&Method::POST, None, None) => {
+                let body = match &decoded {
+                    Some(object) => serde_json::to_vec(object).unwrap_or_default(),
+                    None => req.body.to_vec(),
+                };
+                self.post::<T>(&ns, &body)
+            }
             (&Method::DELETE, Some(_), None) => self.delete::<T>(&ns, &name),
             _ => Err(status::method_not_allowed()),
         };
@@ -399,7 +409,7 @@ impl Handle<'_> {
             return Err(validation::invalid_patch(&shown, &warnings));
         }
         let mut patched = patched;
-        drop_empty_lists(&mut patched);
+        kubectl::patch::drop_empty_lists(&mut patched);
         let mut obj: T =
             serde_json::from_value(patched).map_err(|e| status::bad_request(e.to_string()))?;
         // The patch may not rename or move the object.
@@ -483,9 +493,9 @@ impl Handle<'_> {
         self.warn(result, self.field_validation(), &warnings)
     }
 
-    fn post<T: Stored + Schema>(&self, ns: &str) -> Handled {
+    fn post<T: Stored + Schema>(&self, ns: &str, body: &[u8]) -> Handled {
         let kind = T::OBJECT_KIND;
-        let mut obj: T = serde_json::from_slice(&self.req.body)
+        let mut obj: T = serde_json::from_slice(body)
             .map_err(|e| status::bad_request(format!("error decoding body: {e}")))?;
         let warnings = self.check_body(kind)?;
         if kind.namespaced() {
@@ -691,17 +701,38 @@ impl Handle<'_> {
     }
 }
 
-/// Removes empty lists, as the API server's typed round trip does (every list field is
-/// `omitempty`): `set env KEY-` on the last variable leaves no `env: []` behind.
-fn drop_empty_lists(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            map.retain(|_, v| !matches!(v, Value::Array(a) if a.is_empty()));
-            map.values_mut().for_each(drop_empty_lists);
-        }
-        Value::Array(items) => items.iter_mut().for_each(drop_empty_lists),
-        _ => {}
+/// `SelfSubjectAccessReview` and `SelfSubjectRulesReview`: the one identity the server knows
+/// may do everything, so every review is allowed and the rules are all wildcards.
+fn review(req: &Request, served: Served) -> Response {
+    if req.method != Method::POST || req.name.is_some() {
+        return status::method_not_allowed();
     }
+    // kubectl's typed client sends reviews as protobuf and accepts JSON back. The answer does
+    // not depend on what is asked, so a protobuf body is answered without being decoded.
+    let (kind, mut body) = match served {
+        Served::RulesReview => ("SelfSubjectRulesReview", json!({})),
+        _ => ("SelfSubjectAccessReview", json!({})),
+    };
+    if !req.content_type.contains("protobuf") {
+        match serde_json::from_slice::<Value>(&req.body) {
+            Ok(sent @ Value::Object(_)) => body = sent,
+            _ => return status::bad_request("error decoding body: not a JSON object"),
+        }
+    }
+    body["kind"] = json!(kind);
+    body["apiVersion"] = json!("authorization.k8s.io/v1");
+    body["metadata"] = json!({"creationTimestamp": null});
+    body["status"] = match served {
+        Served::RulesReview => json!({
+            "resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
+            "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
+            "incomplete": false,
+        }),
+        _ => {
+            json!({"allowed": true, "reason": "the simulated cluster has a single identity with full access"})
+        }
+    };
+    status::json_response(201, &body)
 }
 
 fn metrics(shared: &Shared, req: &Request, served: Served) -> Response {

@@ -4,8 +4,10 @@
 //! server: `/version`, aggregated and legacy discovery, get/list/watch with label and field
 //! selectors, server-side Table printing, PATCH (strategic merge, merge, JSON), PUT, POST,
 //! DELETE, the `scale`, `status` and `log` subresources, `metrics.k8s.io`, `/openapi/v3` (with
-//! `fieldValidation` Strict, Warn and Ignore on writes), and `Status` errors with the real
-//! reasons and messages. Authentication is a bearer token.
+//! `fieldValidation` Strict, Warn and Ignore on writes), the self-subject access and rules
+//! reviews of `authorization.k8s.io` (one identity, with full access), and `Status` errors with
+//! the real reasons and messages. Bodies are JSON, except the protobuf objects kubectl's
+//! imperative `create` sends. Authentication is a bearer token.
 //!
 //! It owns the HTTP surface only: objects, controllers and time live in the cluster crate,
 //! printing and patching in the kubectl crate. It must not depend on the gym or server layers.
@@ -14,6 +16,7 @@ mod discovery;
 mod handlers;
 mod kubeconfig;
 mod openapi;
+mod protobuf;
 
 mod status;
 mod tls;

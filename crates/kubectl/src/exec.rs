@@ -41,6 +41,8 @@ fn execute(cluster: &mut Cluster, inv: &Invocation) -> Output {
             inv.verb,
             Verb::Get
                 | Verb::Logs
+                | Verb::AuthCanI
+                | Verb::Apply
                 | Verb::Rollout(RolloutWhat::Pause | RolloutWhat::Resume | RolloutWhat::Undo)
         )
     {
@@ -58,6 +60,10 @@ fn execute(cluster: &mut Cluster, inv: &Invocation) -> Output {
                 Some(OutputFlag::Json) => Format::Json,
                 Some(OutputFlag::Yaml) => Format::Yaml,
                 Some(OutputFlag::JsonPath(template)) => Format::JsonPath(template.clone()),
+                Some(OutputFlag::CustomColumns(spec)) => Format::CustomColumns(spec.clone()),
+                Some(OutputFlag::CustomColumnsFile(file)) => {
+                    return crate::custom_columns::file_error(file);
+                }
                 Some(other) => return unsupported(&format!("-o {}", output_name(other))),
             };
             let req = GetRequest {
@@ -89,6 +95,12 @@ fn execute(cluster: &mut Cluster, inv: &Invocation) -> Output {
         Verb::Top(what) => crate::top::top(cluster, inv, *what),
         Verb::Version => crate::version::version(cluster, inv),
         Verb::Explain => crate::explain::explain(inv),
+        Verb::ApiResources => crate::info::api_resources(inv),
+        Verb::ApiVersions => crate::info::api_versions(),
+        Verb::ClusterInfo => crate::info::cluster_info(),
+        Verb::AuthCanI => crate::auth::can_i(inv),
+        Verb::Apply => crate::apply::apply(cluster, inv),
+        Verb::Create(what) => crate::create::create(cluster, inv, *what),
         Verb::Scale => mutate::scale(cluster, inv),
         Verb::Patch => mutate::patch(cluster, inv),
         Verb::Label => mutate::label(cluster, inv),
@@ -292,7 +304,7 @@ mod tests {
             "rm -rf /",
             "kubectl get pods; reboot",
             "kubectl describe pod x",
-            "kubectl get pods -o custom-columns=NAME:.metadata.name",
+            "kubectl get pods -o custom-columns-file=columns.txt",
         ] {
             let out = run(&mut c, line);
             assert_ne!(out.exit_code, 0, "{line}");

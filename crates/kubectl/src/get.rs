@@ -42,6 +42,8 @@ pub enum Format {
     Json,
     Yaml,
     JsonPath(String),
+    /// `-o custom-columns=SPEC`.
+    CustomColumns(String),
 }
 
 /// Resolves a resource word (`po`, `pods`, `pod`, `deployments.apps`) to a kind.
@@ -180,12 +182,14 @@ pub fn get(cluster: &Cluster, req: &GetRequest) -> Output {
                         .push_str(&format!("{}/{name}\n", kind_prefix(target.kind)));
                 }
             }
-            Format::Json | Format::Yaml | Format::JsonPath(_) => objects_json.extend(group.objects),
+            Format::Json | Format::Yaml | Format::JsonPath(_) | Format::CustomColumns(_) => {
+                objects_json.extend(group.objects)
+            }
         }
     }
     if matches!(
         req.output,
-        Format::Json | Format::Yaml | Format::JsonPath(_)
+        Format::Json | Format::Yaml | Format::JsonPath(_) | Format::CustomColumns(_)
     ) && (any || out.exit_code == 0)
     {
         let single = targets.len() == 1 && targets[0].names.len() == 1 && objects_json.len() == 1;
@@ -196,6 +200,12 @@ pub fn get(cluster: &Cluster, req: &GetRequest) -> Output {
         };
         match &req.output {
             Format::Json => out.stdout.push_str(&crate::output::json(&doc)),
+            Format::CustomColumns(spec) => {
+                let printed = crate::custom_columns::print(spec, &doc, req.no_headers);
+                out.stdout.push_str(&printed.stdout);
+                out.stderr.push_str(&printed.stderr);
+                out.exit_code = out.exit_code.max(printed.exit_code);
+            }
             Format::JsonPath(template) => match crate::jsonpath::render(template, &doc) {
                 Ok(text) => out.stdout.push_str(&text),
                 Err(e) => {
@@ -298,7 +308,7 @@ impl KindVisitor for Collect<'_> {
         let now = self.cluster.now();
         let want_json = matches!(
             self.req.output,
-            Format::Json | Format::Yaml | Format::JsonPath(_)
+            Format::Json | Format::Yaml | Format::JsonPath(_) | Format::CustomColumns(_)
         );
         Group {
             rows: selected

@@ -391,6 +391,54 @@ fn lookup(ctx: Ctx, name: &str) -> Field {
         })
 }
 
+/// How a list field merges, for code that computes strategic merge patches (`apply`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ListMerge {
+    Atomic,
+    MergeKey(&'static str),
+    PrimitiveSet,
+}
+
+/// A position in an object of some kind, as the merge strategy table sees it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Position(Ctx);
+
+impl Position {
+    pub(crate) fn root(kind: &str) -> Position {
+        Position(Ctx::Root(RootKind::of(kind)))
+    }
+
+    /// The strategy of field `name` if it is a list, and the position of its value (or items).
+    pub(crate) fn field(self, name: &str) -> (ListMerge, Position) {
+        let field = lookup(self.0, name);
+        let list = match field.list {
+            ListStrategy::Atomic => ListMerge::Atomic,
+            ListStrategy::MergeKey(k) => ListMerge::MergeKey(k),
+            ListStrategy::PrimitiveSet => ListMerge::PrimitiveSet,
+        };
+        (list, Position(field.child))
+    }
+
+    /// Whether field `name` here carries `patchStrategy:"retainKeys"` (a Deployment's
+    /// `strategy`).
+    pub(crate) fn retains_keys(self, name: &str) -> bool {
+        self.0 == Ctx::WorkloadSpec && name == "strategy"
+    }
+}
+
+/// Removes empty lists, as the API server's typed round trip does (every list field is
+/// `omitempty`): `set env KEY-` on the last variable leaves no `env: []` behind.
+pub fn drop_empty_lists(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, v| !matches!(v, Value::Array(a) if a.is_empty()));
+            map.values_mut().for_each(drop_empty_lists);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_empty_lists),
+        _ => {}
+    }
+}
+
 // ------------------------------------------------------------------------------------------------
 // Strategic merge patch
 

@@ -62,23 +62,26 @@ pub fn version(cluster: &Cluster, inv: &Invocation) -> Output {
                 ..Default::default()
             }
         }
-        Some(OutputFlag::Json) => {
+        Some(format) => {
             let doc = Versions {
                 client_version: CLIENT,
                 kustomize_version: KUSTOMIZE_VERSION,
                 server_version: server,
             };
-            let mut stdout = serde_json::to_string_pretty(&doc).unwrap_or_default();
-            stdout.push('\n');
+            let stdout = if *format == OutputFlag::Yaml {
+                // kubectl ends its YAML with an empty line here.
+                let mut text = crate::output::yaml(&serde_json::to_value(&doc).unwrap_or_default());
+                text.push('\n');
+                text
+            } else {
+                let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+                text.push('\n');
+                text
+            };
             Output {
                 stdout,
                 ..Default::default()
             }
         }
-        Some(_) => Output::error(
-            "error: version -o yaml is not supported by the simulated cluster's kubectl yet\n"
-                .into(),
-            1,
-        ),
     }
 }

@@ -126,3 +126,29 @@ pub fn check_in_sequence(cluster: Cluster, corpus: &[&str]) {
         differences.join("\n")
     );
 }
+
+/// Like [`compare`], with `stdin` on the real kubectl's standard input and given to the
+/// in-process kubectl as a here-document (`command <<'EOF'`).
+pub fn compare_with_stdin(
+    server: &Server,
+    local: &mut Cluster,
+    command: &str,
+    stdin: &str,
+) -> Option<String> {
+    let args = shell_words::split(command).unwrap();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (stdout, stderr, code) = server.kubectl_with_stdin(&args, stdin);
+    let mut body = stdin.to_string();
+    if !body.ends_with('\n') {
+        body.push('\n');
+    }
+    let ours = kubectl::exec::run(local, &format!("{command} <<'EOF'\n{body}EOF"));
+    let same = (ours.stdout.as_str(), ours.stderr.as_str(), ours.exit_code)
+        == (stdout.as_str(), stderr.as_str(), code);
+    (!same).then(|| {
+        format!(
+            "kubectl {command} <<'EOF'\n{body}EOF\n--- real (exit {code})\n{stdout}{stderr}--- in-process (exit {})\n{}{}",
+            ours.exit_code, ours.stdout, ours.stderr
+        )
+    })
+}
