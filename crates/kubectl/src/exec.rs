@@ -79,6 +79,7 @@ fn execute(cluster: &mut Cluster, inv: &Invocation) -> Output {
             };
             get::get(cluster, &req)
         }
+        Verb::Describe => crate::describe::describe(cluster, inv),
         Verb::Logs => logs(cluster, inv),
         Verb::Top(what) => crate::top::top(cluster, inv, *what),
         Verb::Version => crate::version::version(cluster, inv),

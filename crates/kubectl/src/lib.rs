@@ -8,6 +8,7 @@
 //! It depends only on the cluster crate below it; it must not depend on the API server, the gym
 //! or any IO.
 
+pub mod describe;
 pub mod exec;
 pub mod get;
 pub mod grammar;
