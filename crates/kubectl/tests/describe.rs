@@ -111,7 +111,7 @@ fn event_ages_follow_the_simulated_clock() {
         .lines()
         .find(|l| l.contains("ScalingReplicaSet"))
         .expect("a scaling event");
-    assert!(line.contains("  5m  "), "{line}");
+    assert!(line.contains("  5m21s  "), "{line}");
     c.advance(Duration::from_secs(600));
     let out = run(&mut c, "describe deploy payment-api -n payments");
     let line = out
