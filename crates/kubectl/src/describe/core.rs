@@ -739,8 +739,7 @@ pub(crate) fn node(ctx: &Context, n: &Node) -> String {
     if taints.is_empty() {
         w.push("<none>\n");
     }
-    taints
-        .sort_by(|a, b| (a.effect.clone() + "," + &a.key).cmp(&(b.effect.clone() + "," + &b.key)));
+    taints.sort_by_key(|t| format!("{},{}", t.effect, t.key));
     for (i, t) in taints.iter().enumerate() {
         if i != 0 {
             w.push("\t");
