@@ -192,3 +192,66 @@ fn mask_ages(text: &str) -> String {
     }
     out
 }
+
+/// Objects the ten states lack: an autoscaler and network policies, created before describing.
+#[test]
+fn describe_autoscalers_and_network_policies() {
+    use cluster::k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+    use cluster::k8s_openapi::api::networking::v1::NetworkPolicy;
+    use serde_json::json;
+
+    let mut cluster = cluster::Cluster::baseline(1);
+    cluster.advance(std::time::Duration::from_secs(60));
+    let hpa: HorizontalPodAutoscaler = serde_json::from_value(json!({
+        "metadata": {"name": "payment-api", "namespace": "payments", "labels": {"app": "payment-api"}},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "payment-api"},
+            "minReplicas": 1,
+            "maxReplicas": 5,
+            "metrics": [
+                {"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}},
+                {"type": "Resource", "resource": {"name": "memory", "target": {"type": "AverageValue", "averageValue": "200Mi"}}}
+            ],
+            "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300, "policies": [{"type": "Pods", "value": 1, "periodSeconds": 60}]}}
+        }
+    }))
+    .unwrap();
+    cluster.create(hpa).unwrap();
+    let deny: NetworkPolicy = serde_json::from_value(json!({
+        "metadata": {"name": "deny-all", "namespace": "payments"},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    }))
+    .unwrap();
+    cluster.create(deny).unwrap();
+    let allow: NetworkPolicy = serde_json::from_value(json!({
+        "metadata": {"name": "allow-gateway", "namespace": "payments", "labels": {"team": "pay"}},
+        "spec": {
+            "podSelector": {"matchLabels": {"app": "payment-api"}},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [
+                {"from": [{"podSelector": {"matchLabels": {"app": "payment-gateway"}}},
+                          {"namespaceSelector": {"matchLabels": {"team": "ops"}}, "podSelector": {"matchExpressions": [{"key": "tier", "operator": "In", "values": ["b", "a"]}]}}],
+                 "ports": [{"protocol": "TCP", "port": 8080}, {"port": 9000, "endPort": 9010}]},
+                {}
+            ],
+            "egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}}], "ports": [{"port": "dns", "protocol": "UDP"}]}]
+        }
+    }))
+    .unwrap();
+    cluster.create(allow).unwrap();
+    let mut local = cluster.clone();
+    let out = kubectl::exec::run(&mut local, "describe hpa,netpol -n payments");
+    assert!(out.stdout.contains("Min replicas:"), "{}", out.stdout);
+    assert!(out.stdout.contains("PodSelector:"), "{}", out.stdout);
+    common::fidelity::check_in_sequence(
+        cluster,
+        &[
+            "describe hpa -n payments",
+            "describe hpa -n payments --show-events=false",
+            "describe horizontalpodautoscaler payment-api -n payments --show-events=false",
+            "describe netpol -n payments",
+            "describe networkpolicy deny-all -n payments",
+            "describe netpol allow -n payments",
+        ],
+    );
+}

@@ -8,6 +8,7 @@
 mod apps;
 mod core;
 mod pod;
+mod policy;
 pub mod tabwriter;
 
 use std::collections::BTreeMap;
@@ -120,9 +121,6 @@ pub fn describe(cluster: &Cluster, inv: &Invocation) -> Output {
             labels: &LabelQuery::default(),
         }) {
             if name.starts_with(prefix.as_str()) {
-                if refused(*kind) {
-                    return unsupported(&format!("describe {}", kind.plural()));
-                }
                 out.stdout
                     .push_str(&describe_object(&ctx, *kind, &ns, &name));
                 out.stdout.push('\n');
@@ -132,9 +130,6 @@ pub fn describe(cluster: &Cluster, inv: &Invocation) -> Output {
             return Output::error(errors, 1);
         }
         return out;
-    }
-    if let Some((kind, _, _)) = found.iter().find(|(k, _, _)| refused(*k)) {
-        return unsupported(&format!("describe {}", kind.plural()));
     }
     let mut out = Output::default();
     for (i, (kind, ns, name)) in found.iter().enumerate() {
@@ -163,16 +158,9 @@ fn unsupported(what: &str) -> Output {
     )
 }
 
-/// Kinds without a describer here yet: found objects of them are refused, not misprinted.
+/// Kinds without a describer here: refused rather than misprinted.
 fn describable(kind: Kind) -> bool {
     !matches!(kind, Kind::Event)
-}
-
-fn refused(kind: Kind) -> bool {
-    matches!(
-        kind,
-        Kind::HorizontalPodAutoscaler | Kind::NetworkPolicy | Kind::Event
-    )
 }
 
 /// The description of one object that exists.
@@ -193,7 +181,9 @@ fn describe_object(ctx: &Context, kind: Kind, ns: &str, name: &str) -> String {
         Kind::PersistentVolumeClaim => get(c, ns, name).map(|p| core::pvc(ctx, &p)),
         Kind::StorageClass => get(c, ns, name).map(|s| core::storage_class(ctx, &s)),
         Kind::ResourceQuota => get(c, ns, name).map(|q| core::quota(&q)),
-        Kind::HorizontalPodAutoscaler | Kind::NetworkPolicy | Kind::Event => None,
+        Kind::HorizontalPodAutoscaler => get(c, ns, name).map(|h| policy::hpa(ctx, &h)),
+        Kind::NetworkPolicy => get(c, ns, name).map(|n| policy::network_policy(&n)),
+        Kind::Event => None,
     }
     .unwrap_or_default()
 }

@@ -1,11 +1,9 @@
 //! `describePod`, and the container, volume and pod-template sections the workload describers
 //! share with it.
 
-use std::collections::BTreeMap;
-
 use cluster::k8s_openapi::api::core::v1::{
-    Container, ContainerState, ContainerStatus, Pod, PodTemplateSpec, Probe, ResourceRequirements,
-    Toleration, Volume,
+    Container, ContainerState, ContainerStatus, Pod, PodSpec, PodStatus, PodTemplateSpec, Probe,
+    ResourceRequirements, Toleration, Volume,
 };
 use cluster::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
@@ -15,8 +13,22 @@ use super::{Context, annotations, controller_of, events, events_about, labels, r
 pub(crate) fn describe(ctx: &Context, pod: &Pod) -> String {
     let mut w = Writer::with_capacity(4096);
     let m = &pod.metadata;
-    let spec = pod.spec.clone().unwrap_or_default();
-    let status = pod.status.clone().unwrap_or_default();
+    let default_spec;
+    let spec = match &pod.spec {
+        Some(s) => s,
+        None => {
+            default_spec = PodSpec::default();
+            &default_spec
+        }
+    };
+    let default_status;
+    let status = match &pod.status {
+        Some(s) => s,
+        None => {
+            default_status = PodStatus::default();
+            &default_status
+        }
+    };
     w.push(&format!("Name:\t{}\n", m.name.as_deref().unwrap_or("")));
     w.push(&format!(
         "Namespace:\t{}\n",
@@ -109,18 +121,12 @@ pub(crate) fn describe(ctx: &Context, pod: &Pod) -> String {
     {
         w.push(&format!("NominatedNodeName:\t{n}\n"));
     }
-    let statuses = |list: &Option<Vec<ContainerStatus>>| -> BTreeMap<String, ContainerStatus> {
-        list.iter()
-            .flatten()
-            .map(|s| (s.name.clone(), s.clone()))
-            .collect()
-    };
     if let Some(init) = spec.init_containers.as_deref().filter(|c| !c.is_empty()) {
         containers(
             &mut w,
             "Init Containers",
             init,
-            Some(&statuses(&status.init_container_statuses)),
+            Some(&statuses(&status.init_container_statuses)[..]),
             "",
         );
     }
@@ -128,7 +134,7 @@ pub(crate) fn describe(ctx: &Context, pod: &Pod) -> String {
         &mut w,
         "Containers",
         &spec.containers,
-        Some(&statuses(&status.container_statuses)),
+        Some(&statuses(&status.container_statuses)[..]),
         "",
     );
     if let Some(gates) = spec.readiness_gates.as_deref().filter(|g| !g.is_empty()) {
@@ -186,8 +192,22 @@ pub(crate) fn template(w: &mut Writer, t: Option<&PodTemplateSpec>) {
         w.write(1, "<unset>");
         return;
     };
-    let m = t.metadata.clone().unwrap_or_default();
-    let spec = t.spec.clone().unwrap_or_default();
+    let default_meta;
+    let m = match &t.metadata {
+        Some(m) => m,
+        None => {
+            default_meta = Default::default();
+            &default_meta
+        }
+    };
+    let default_spec;
+    let spec = match &t.spec {
+        Some(s) => s,
+        None => {
+            default_spec = PodSpec::default();
+            &default_spec
+        }
+    };
     labels(w, "  Labels", m.labels.as_ref());
     if m.annotations.as_ref().is_some_and(|a| !a.is_empty()) {
         annotations(w, "  Annotations", m.annotations.as_ref());
@@ -220,14 +240,15 @@ fn containers(
     w: &mut Writer,
     label: &str,
     list: &[Container],
-    statuses: Option<&BTreeMap<String, ContainerStatus>>,
+    statuses: Option<&[&ContainerStatus]>,
     space: &str,
 ) {
     let none = if list.is_empty() { " <none>" } else { "" };
     w.push(&format!("{space}{label}:{none}\n"));
     let name_indent = if space.is_empty() { "" } else { " " };
     for c in list {
-        let status = statuses.and_then(|s| s.get(&c.name));
+        // The last status of a name wins, as in kubectl's map.
+        let status = statuses.and_then(|s| s.iter().rev().find(|s| s.name == c.name).copied());
         w.write(1, &format!("{name_indent}{}:\n", c.name));
         if let Some(s) = status {
             w.write(
@@ -462,7 +483,8 @@ pub(crate) fn resources(w: &mut Writer, r: Option<&ResourceRequirements>, level:
 }
 
 fn state(w: &mut Writer, title: &str, s: Option<&ContainerState>) {
-    let s = s.cloned().unwrap_or_default();
+    let default_state = ContainerState::default();
+    let s = s.unwrap_or(&default_state);
     if let Some(r) = &s.running {
         w.write(2, &format!("{title}:\tRunning\n"));
         let started = r
@@ -703,4 +725,8 @@ fn tolerations(w: &mut Writer, initial: &str, title: &str, list: Option<&[Tolera
         }
         w.push("\n");
     }
+}
+
+fn statuses(list: &Option<Vec<ContainerStatus>>) -> Vec<&ContainerStatus> {
+    list.iter().flatten().collect()
 }
