@@ -58,6 +58,15 @@ const STRICT: &[&str] = &[
     "describe pod payment -n payments --show-events=false",
     "describe deploy payment-w -n payments --show-events=false",
     "describe nodes --show-events=false -l kubernetes.io/hostname=nothing",
+    "describe pods,svc payment-a -n payments",
+    "describe pod payment-a -n payments -l app=x",
+    "describe pod payment-a -A",
+    "describe pod/payment-a -n payments",
+    "describe pod a b -n payments",
+    "describe deploy payment-api ghost -n payments --show-events=false",
+    "describe all -n auth --show-events=false",
+    "describe svc,ep -n frontend",
+    "describe cm,sa -n default",
 ];
 
 /// Commands with Events tables or pod ages, compared with the ages masked.
@@ -78,6 +87,9 @@ const MASKED: &[&str] = &[
     "describe pod payment-api -n payments",
     "describe deploy web -n frontend",
     "describe po -n payments -l app=payment-api",
+    "describe nodes gke",
+    "describe no gke-sre-gym-default-pool-6f8e2a1c-9xv2",
+    "describe all -n payments",
 ];
 
 #[test]

@@ -49,6 +49,12 @@ pub fn describe(cluster: &Cluster, inv: &Invocation) -> Output {
     }
     let mut targets: Vec<(Kind, Option<String>)> = Vec::with_capacity(inv.targets.len());
     for t in &inv.targets {
+        if t.resource == "all" {
+            for kind in ALL {
+                targets.push((*kind, t.name.clone()));
+            }
+            continue;
+        }
         let Some(kind) = resolve_kind(&t.resource) else {
             return Output::error(
                 format!(
@@ -62,6 +68,12 @@ pub fn describe(cluster: &Cluster, inv: &Invocation) -> Output {
             return unsupported(&format!("describe {}", kind.plural()));
         }
         targets.push((kind, t.name.clone()));
+    }
+    if inv.flags.all_namespaces && targets.iter().any(|(_, name)| name.is_some()) {
+        return Output::error(
+            "error: a resource cannot be retrieved by name across all namespaces\n".to_string(),
+            1,
+        );
     }
     let labels = match LabelQuery::parse(inv.flags.selector.as_deref().unwrap_or("")) {
         Ok(l) => l,
@@ -150,6 +162,16 @@ pub fn describe(cluster: &Cluster, inv: &Invocation) -> Output {
     }
     out
 }
+
+/// The `all` category, in the API server's discovery order (as `get all`).
+const ALL: &[Kind] = &[
+    Kind::Pod,
+    Kind::Service,
+    Kind::Deployment,
+    Kind::ReplicaSet,
+    Kind::StatefulSet,
+    Kind::HorizontalPodAutoscaler,
+];
 
 fn unsupported(what: &str) -> Output {
     Output::error(
