@@ -267,3 +267,44 @@ fn describe_autoscalers_and_network_policies() {
         ],
     );
 }
+
+/// Objects with more than twelve events (a ReplicaSet scaled up and down, many events in the
+/// same second), which kubectl orders with Go's unstable sort.
+#[test]
+fn describe_objects_with_many_events() {
+    use cluster::k8s_openapi::api::apps::v1::ReplicaSet;
+
+    let mut cluster = cluster::Cluster::baseline(1);
+    cluster.advance(std::time::Duration::from_secs(60));
+    for (replicas, wait) in [(8, 0), (1, 0), (9, 5), (2, 0), (7, 30), (2, 1)] {
+        let out = kubectl::exec::run(
+            &mut cluster,
+            &format!("scale deploy payment-gateway -n payments --replicas={replicas}"),
+        );
+        assert_eq!(out.exit_code, 0, "{}", out.stderr);
+        cluster.advance(std::time::Duration::from_secs(wait));
+    }
+    let most = cluster
+        .list::<ReplicaSet>()
+        .map(|r| {
+            cluster::events_for(
+                &cluster,
+                r.metadata.namespace.as_deref().unwrap_or(""),
+                r.metadata.uid.as_deref().unwrap_or(""),
+            )
+            .count()
+        })
+        .max()
+        .unwrap_or(0);
+    assert!(most > 12, "the longest event list has {most} events");
+    let server = Server::start(cluster.clone(), 33, ClockMode::Frozen);
+    let mut local = cluster;
+    let differences: Vec<String> = [
+        "describe rs -n payments -l app=payment-gateway",
+        "describe deploy payment-gateway -n payments",
+    ]
+    .iter()
+    .filter_map(|command| check_masked(&server, &mut local, command))
+    .collect();
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+}

@@ -7,6 +7,7 @@
 
 mod apps;
 mod core;
+mod gosort;
 mod pod;
 mod policy;
 pub mod tabwriter;
@@ -384,9 +385,9 @@ pub(crate) fn events(ctx: &Context, w: &mut Writer, mut list: Vec<&Event>) {
         return;
     }
     w.flush();
-    // kubectl sorts by last timestamp (stably for the dozen or fewer events an object has).
+    // kubectl sorts by last timestamp with Go's unstable sort.
     let last = |e: &Event| e.last_timestamp.as_ref().map(|t| t.0);
-    list.sort_by_key(|e| last(e));
+    gosort::sort(&mut list, |a, b| last(a) < last(b));
     w.push("Events:\n  Type\tReason\tAge\tFrom\tMessage\n");
     w.write(1, "----\t------\t----\t----\t-------\n");
     for e in list {
