@@ -251,6 +251,38 @@ fn describe_autoscalers_and_network_policies() {
     }))
     .unwrap();
     cluster.create(allow).unwrap();
+    // Environment variables of every source, resolved against the pod.
+    let env_demo: cluster::k8s_openapi::api::apps::v1::Deployment = serde_json::from_value(json!({
+        "metadata": {"name": "env-demo", "namespace": "payments", "labels": {"app": "env-demo"}},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"app": "env-demo"}},
+            "template": {
+                "metadata": {"labels": {"app": "env-demo"}, "annotations": {"team": "pay"}},
+                "spec": {"containers": [{
+                    "name": "web",
+                    "image": "nginx:1.25",
+                    "resources": {"limits": {"cpu": "250m", "memory": "100Mi"}},
+                    "env": [
+                        {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+                        {"name": "NS", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
+                        {"name": "NODE", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
+                        {"name": "IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}},
+                        {"name": "APP", "valueFrom": {"fieldRef": {"fieldPath": "metadata.labels['app']"}}},
+                        {"name": "CPU", "valueFrom": {"resourceFieldRef": {"resource": "limits.cpu"}}},
+                        {"name": "MEM", "valueFrom": {"resourceFieldRef": {"resource": "limits.memory", "divisor": "1Mi"}}},
+                        {"name": "REQ", "valueFrom": {"resourceFieldRef": {"resource": "requests.memory"}}},
+                        {"name": "PASS", "valueFrom": {"secretKeyRef": {"name": "payment-db-credentials", "key": "POSTGRES_PASSWORD"}}},
+                        {"name": "MODE", "valueFrom": {"configMapKeyRef": {"name": "nope", "key": "mode", "optional": true}}},
+                        {"name": "MULTI", "value": "one\ntwo"}
+                    ]
+                }]}
+            }
+        }
+    }))
+    .unwrap();
+    cluster.create(env_demo).unwrap();
+    cluster.advance(std::time::Duration::from_secs(30));
     let mut local = cluster.clone();
     let out = kubectl::exec::run(&mut local, "describe hpa,netpol -n payments");
     assert!(out.stdout.contains("Min replicas:"), "{}", out.stdout);
@@ -264,6 +296,8 @@ fn describe_autoscalers_and_network_policies() {
             "describe netpol -n payments",
             "describe networkpolicy deny-all -n payments",
             "describe netpol allow -n payments",
+            "describe pods -n payments -l app=env-demo --show-events=false",
+            "describe deploy env-demo -n payments --show-events=false",
         ],
     );
 }

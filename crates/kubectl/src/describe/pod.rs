@@ -128,6 +128,7 @@ pub(crate) fn describe(ctx: &Context, pod: &Pod) -> String {
             init,
             Some(&statuses(&status.init_container_statuses)[..]),
             "",
+            Some(pod),
         );
     }
     containers(
@@ -136,6 +137,7 @@ pub(crate) fn describe(ctx: &Context, pod: &Pod) -> String {
         &spec.containers,
         Some(&statuses(&status.container_statuses)[..]),
         "",
+        Some(pod),
     );
     if let Some(gates) = spec.readiness_gates.as_deref().filter(|g| !g.is_empty()) {
         w.push("Readiness Gates:\n  Type\tStatus\n");
@@ -220,9 +222,9 @@ pub(crate) fn template(w: &mut Writer, t: Option<&PodTemplateSpec>) {
         w.write(1, &format!("Service Account:\t{sa}\n"));
     }
     if let Some(init) = spec.init_containers.as_deref().filter(|c| !c.is_empty()) {
-        containers(w, "Init Containers", init, None, "  ");
+        containers(w, "Init Containers", init, None, "  ", None);
     }
-    containers(w, "Containers", &spec.containers, None, "  ");
+    containers(w, "Containers", &spec.containers, None, "  ", None);
     volumes(w, spec.volumes.as_deref().unwrap_or(&[]), "  ");
     if let Some(p) = spec
         .priority_class_name
@@ -242,6 +244,7 @@ fn containers(
     list: &[Container],
     statuses: Option<&[&ContainerStatus]>,
     space: &str,
+    pod: Option<&Pod>,
 ) {
     let none = if list.is_empty() { " <none>" } else { "" };
     w.push(&format!("{space}{label}:{none}\n"));
@@ -366,7 +369,7 @@ fn containers(
                 }
             }
         }
-        env(w, c);
+        env(w, c, pod);
         mounts(w, c);
     }
 }
@@ -381,7 +384,7 @@ fn port_line(w: &mut Writer, title: &str, value: &str) {
     }
 }
 
-fn env(w: &mut Writer, c: &Container) {
+fn env(w: &mut Writer, c: &Container, pod: Option<&Pod>) {
     let list = c.env.as_deref().unwrap_or(&[]);
     if list.is_empty() {
         w.write(2, "Environment:\t<none>\n");
@@ -400,18 +403,25 @@ fn env(w: &mut Writer, c: &Container) {
             continue;
         };
         if let Some(f) = &from.field_ref {
-            // The value comes from the pod itself; kubectl resolves it, a template has none.
+            // The value comes from the pod itself; a template has none.
+            let value = pod
+                .map(|p| field_value(p, &f.field_path))
+                .unwrap_or_default();
             w.write(
                 3,
                 &format!(
-                    "{}:\t ({}:{})\n",
+                    "{}:\t{value} ({}:{})\n",
                     e.name,
                     f.api_version.as_deref().unwrap_or(""),
                     f.field_path
                 ),
             );
         } else if let Some(r) = &from.resource_field_ref {
-            w.write(3, &format!("{}:\t ({})\n", e.name, r.resource));
+            let mut value = resource_value(c, &r.resource, r.divisor.as_ref());
+            if value == "0" && (r.resource == "limits.cpu" || r.resource == "limits.memory") {
+                value = "node allocatable".to_string();
+            }
+            w.write(3, &format!("{}:\t{value} ({})\n", e.name, r.resource));
         } else if let Some(s) = &from.secret_key_ref {
             w.write(
                 3,
@@ -729,4 +739,41 @@ fn tolerations(w: &mut Writer, initial: &str, title: &str, list: Option<&[Tolera
 
 fn statuses(list: &Option<Vec<ContainerStatus>>) -> Vec<&ContainerStatus> {
     list.iter().flatten().collect()
+}
+
+/// The field references kubectl resolves itself: its scheme converts only the name and
+/// namespace field labels, so every other path prints empty.
+fn field_value(pod: &Pod, path: &str) -> String {
+    match path {
+        "metadata.name" => pod.metadata.name.clone().unwrap_or_default(),
+        "metadata.namespace" => pod.metadata.namespace.clone().unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+/// `ExtractContainerResourceValue`: the container's own request or limit over the divisor,
+/// rounded up.
+fn resource_value(
+    c: &Container,
+    resource: &str,
+    divisor: Option<&cluster::k8s_openapi::apimachinery::pkg::api::resource::Quantity>,
+) -> String {
+    let Some((kind, name)) = resource.split_once('.') else {
+        return String::new();
+    };
+    let list = c.resources.as_ref().and_then(|r| match kind {
+        "limits" => r.limits.as_ref(),
+        "requests" => r.requests.as_ref(),
+        _ => None,
+    });
+    let milli = list
+        .and_then(|l| l.get(name))
+        .and_then(|q| cluster::quantity::parse_milli(&q.0).ok())
+        .unwrap_or(0);
+    let divisor = divisor
+        .and_then(|d| cluster::quantity::parse_milli(&d.0).ok())
+        .filter(|d| *d > 0)
+        .unwrap_or(1000);
+    let value = (milli + divisor - 1).div_euclid(divisor);
+    value.to_string()
 }
