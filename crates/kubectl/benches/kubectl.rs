@@ -15,6 +15,8 @@ fn benches(c: &mut Criterion) {
         "get pods -A",
         "get pods -n payments -o wide",
         "get deploy,svc -n payments",
+        "describe pod payment-db-0 -n payments",
+        "describe pods -n payments",
     ] {
         c.bench_function(command, |b| {
             b.iter(|| black_box(kubectl::exec::run(&mut cluster, black_box(command))))

@@ -90,6 +90,7 @@ fn execute(cluster: &mut Cluster, inv: &Invocation) -> Output {
             };
             get::get(cluster, &req)
         }
+        Verb::Describe => crate::describe::describe(cluster, inv),
         Verb::Logs => crate::logs::logs(cluster, inv),
         Verb::Events => crate::events::events(cluster, inv),
         Verb::Top(what) => crate::top::top(cluster, inv, *what),

@@ -14,6 +14,7 @@ pub mod apply;
 pub mod auth;
 pub mod create;
 pub mod custom_columns;
+pub mod describe;
 pub mod discovery;
 pub mod events;
 pub mod exec;
