@@ -11,6 +11,14 @@ mod pod;
 mod policy;
 pub mod tabwriter;
 
+/// A pod template as `rollout history --revision=N` prints it: `describe`'s layout, written
+/// without the tabwriter's alignment, as kubectl does there.
+pub fn pod_template(template: &cluster::k8s_openapi::api::core::v1::PodTemplateSpec) -> String {
+    let mut w = tabwriter::Writer::default();
+    pod::template(&mut w, Some(template));
+    w.into_unaligned()
+}
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

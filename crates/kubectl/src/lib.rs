@@ -31,7 +31,6 @@ pub mod mutate;
 pub mod openapi;
 pub mod output;
 pub mod patch;
-pub mod pod_template;
 pub mod rollout;
 pub mod table;
 pub mod three_way;

@@ -20,7 +20,6 @@ use serde_json::{Value, json};
 use crate::get::{kind_prefix, resolve_kind};
 use crate::grammar::{Invocation, Output as OutputFlag};
 use crate::output::Output;
-use crate::pod_template::describe_pod_template;
 
 /// How long `rollout status` waits, in simulated time, when no `--timeout` is given (the real
 /// kubectl waits forever; an agent's command must end).
@@ -587,7 +586,7 @@ fn deployment_history(
                 .get_or_insert_default()
                 .insert(CHANGE_CAUSE.into(), cause);
         }
-        return Ok(describe_pod_template(&template));
+        return Ok(crate::describe::pod_template(&template));
     }
     let mut rows = vec![("REVISION".to_string(), "CHANGE-CAUSE".to_string())];
     for (rev, rs) in &history {
@@ -773,7 +772,7 @@ fn undo_deployment(
         .and_then(|s| s.template.clone())
         .unwrap_or_default();
     if dry_run == Some("client") {
-        return Ok(describe_pod_template(&template));
+        return Ok(crate::describe::pod_template(&template));
     }
     let spec = d.spec.clone().unwrap_or_default();
     if spec.paused.unwrap_or(false) {

@@ -41,6 +41,12 @@ impl Writer {
         format_into(&pending, &mut self.out);
     }
 
+    /// What was written, unaligned: kubectl's prefix writer over a plain buffer, as `rollout
+    /// history --revision` prints a template.
+    pub fn into_unaligned(self) -> String {
+        self.out + &self.pending
+    }
+
     pub fn finish(mut self) -> String {
         self.flush();
         self.out
