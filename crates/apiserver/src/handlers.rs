@@ -423,7 +423,7 @@ impl Handle<'_> {
     }
 
     fn field_validation(&self) -> FieldValidation {
-        FieldValidation::from_query(self.req.query.get("fieldValidation").map(String::as_str))
+        validation::from_query(self.req.query.get("fieldValidation").map(String::as_str))
     }
 
     /// The unknown fields of a create or update body: an error under `Strict`, else what to warn

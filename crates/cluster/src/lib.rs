@@ -32,7 +32,7 @@ mod workloads;
 
 pub use admission::{Schema, default_storage_class, image_tag, qos_class};
 pub use cluster::{Cluster, ClusterConfig, DeleteOptions, Propagation, TypedObject, meta};
-pub use error::{ApiError, FieldError, Reason};
+pub use error::{ApiError, FieldError, FieldErrorKind, Reason};
 pub use events::{EventType, events_for};
 pub use store::{Kind, KindVisitor, ObjectMap, Store, Stored};
 pub use time::{SimTime, parse_duration};

@@ -5,6 +5,7 @@
 use cluster::{ApiError, Cluster, Kind, KindVisitor, Reason, Schema, Stored};
 use serde_json::{Map, Value};
 
+use crate::field_validation::{self, FieldValidation};
 use crate::get::kind_prefix;
 use crate::grammar::{Invocation, Output as OutputFlag};
 use crate::manifest::{self, Info, SOURCE};
@@ -26,10 +27,12 @@ impl Failure {
     fn alone(&self) -> String {
         match self {
             Failure::Api(e, _) if e.reason == Reason::Invalid && !e.causes.is_empty() => {
-                let head = e
-                    .message
-                    .split_once(" is invalid")
-                    .map_or(e.message.as_str(), |(h, _)| h);
+                let head = match e.message.split_once(" is invalid") {
+                    // No kind and no name in the Status details.
+                    Some((" \"\"", _)) => "The request",
+                    Some((head, _)) => head,
+                    None => e.message.as_str(),
+                };
                 let causes: Vec<String> = e.causes.iter().map(ToString::to_string).collect();
                 if let [one] = causes.as_slice() {
                     format!("{head} is invalid: {one}\n")
@@ -92,12 +95,39 @@ struct Store<'a> {
     name: &'a str,
     op: Op<'a>,
     dry_run: bool,
+    validation: FieldValidation,
+    /// The API server's `Warning` headers, which kubectl prints as they arrive.
+    warnings: &'a mut String,
+}
+
+impl Store<'_> {
+    /// Undeclared fields in what a write would store: under `Strict` the error the API server
+    /// answers with, under `Warn` its warnings.
+    fn check_fields(
+        &mut self,
+        kind: Kind,
+        object: &Value,
+        refuse: impl FnOnce(&[String]) -> ApiError,
+    ) -> Result<(), ApiError> {
+        let unknown = field_validation::unknown_field_errors(kind, object);
+        match self.validation {
+            _ if unknown.is_empty() => Ok(()),
+            FieldValidation::Strict => Err(refuse(&unknown)),
+            FieldValidation::Warn => {
+                for warning in unknown {
+                    self.warnings.push_str(&format!("Warning: {warning}\n"));
+                }
+                Ok(())
+            }
+            FieldValidation::Ignore => Ok(()),
+        }
+    }
 }
 
 impl KindVisitor for Store<'_> {
     type Output = Result<Value, ApiError>;
 
-    fn visit<T: Stored + Schema>(self) -> Self::Output {
+    fn visit<T: Stored + Schema>(mut self) -> Self::Output {
         let kind = T::OBJECT_KIND;
         let ns = if kind.namespaced() {
             self.namespace
@@ -108,6 +138,9 @@ impl KindVisitor for Store<'_> {
         match self.op {
             Op::Get => Ok(to_json(self.cluster.get::<T>(ns, self.name)?.as_ref())),
             Op::Create(object) => {
+                self.check_fields(kind, object, |unknown| {
+                    ApiError::bad_request(field_validation::undecodable_message(kind, unknown))
+                })?;
                 // The bytes kubectl sends, decoded as the API server decodes a POST body.
                 let body = manifest::go_json(object);
                 let mut obj: T = serde_json::from_str(&body)
@@ -135,6 +168,19 @@ impl KindVisitor for Store<'_> {
                     message: e.to_string(),
                     causes: Vec::new(),
                 })?;
+                self.check_fields(kind, &patched, |unknown| {
+                    // The strategic merge patcher shows the patch as Go prints a map.
+                    let sent = serde_json::from_slice(body).unwrap_or_default();
+                    let cause = field_validation::invalid_patch_cause(
+                        &field_validation::go_format(&sent),
+                        unknown,
+                    );
+                    ApiError {
+                        reason: Reason::Invalid,
+                        message: format!(" \"\" is invalid: {cause}"),
+                        causes: vec![cause],
+                    }
+                })?;
                 patch::drop_empty_lists(&mut patched);
                 let mut obj: T = serde_json::from_value(patched)
                     .map_err(|e| ApiError::bad_request(e.to_string()))?;
@@ -150,7 +196,30 @@ impl KindVisitor for Store<'_> {
     }
 }
 
-fn store(cluster: &mut Cluster, info: &Info, op: Op<'_>, dry_run: bool) -> Result<Value, ApiError> {
+/// How a write is made: kubectl's `--dry-run=server` and `--validate`, and where the server's
+/// warnings go.
+pub(crate) struct Write<'a> {
+    pub dry_run: bool,
+    pub validation: FieldValidation,
+    pub warnings: &'a mut String,
+}
+
+impl<'a> Write<'a> {
+    pub fn new(inv: &Invocation, warnings: &'a mut String) -> Self {
+        Write {
+            dry_run: inv.flags.dry_run.as_deref() == Some("server"),
+            validation: FieldValidation::from_flag(inv.flags.validate.as_deref()),
+            warnings,
+        }
+    }
+}
+
+fn store(
+    cluster: &mut Cluster,
+    info: &Info,
+    op: Op<'_>,
+    write: Write<'_>,
+) -> Result<Value, ApiError> {
     // The API server lets the controllers react before it answers each request.
     cluster.settle();
     info.kind.visit(Store {
@@ -158,16 +227,28 @@ fn store(cluster: &mut Cluster, info: &Info, op: Op<'_>, dry_run: bool) -> Resul
         namespace: &info.namespace,
         name: &info.name,
         op,
-        dry_run,
+        dry_run: write.dry_run,
+        validation: write.validation,
+        warnings: write.warnings,
     })
 }
 
 pub(crate) fn get(cluster: &mut Cluster, info: &Info) -> Result<Value, ApiError> {
-    store(cluster, info, Op::Get, false)
+    let mut ignored = String::new();
+    let read = Write {
+        dry_run: false,
+        validation: FieldValidation::Ignore,
+        warnings: &mut ignored,
+    };
+    store(cluster, info, Op::Get, read)
 }
 
-pub(crate) fn create(cluster: &mut Cluster, info: &Info, dry_run: bool) -> Result<Value, ApiError> {
-    store(cluster, info, Op::Create(&info.object), dry_run)
+pub(crate) fn create(
+    cluster: &mut Cluster,
+    info: &Info,
+    write: Write<'_>,
+) -> Result<Value, ApiError> {
+    store(cluster, info, Op::Create(&info.object), write)
 }
 
 /// `GetModifiedConfiguration`: the object as JSON without the annotation, with `annotations`
@@ -295,7 +376,6 @@ pub fn apply(cluster: &mut Cluster, inv: &Invocation) -> Output {
     }
     let dry = inv.flags.dry_run.as_deref();
     let client_dry = dry == Some("client");
-    let server_dry = dry == Some("server");
     let suffix = dry_run_suffix(inv);
     let print_objects_at_end =
         matches!(inv.flags.output, Some(OutputFlag::Yaml | OutputFlag::Json));
@@ -332,7 +412,7 @@ pub fn apply(cluster: &mut Cluster, inv: &Invocation) -> Output {
                         object,
                         ..info.clone()
                     };
-                    create(cluster, &to_create, server_dry)
+                    create(cluster, &to_create, Write::new(inv, &mut out.stderr))
                 };
                 created
                     .map(|o| (o, "created"))
@@ -363,7 +443,7 @@ pub fn apply(cluster: &mut Cluster, inv: &Invocation) -> Output {
                         cluster,
                         info,
                         Op::StrategicPatch(body.as_bytes()),
-                        server_dry,
+                        Write::new(inv, &mut out.stderr),
                     )
                     .map(|o| (o, "configured"))
                     .map_err(|e| Failure::Api(e, Some("applying patch".into())))

@@ -61,7 +61,7 @@ fn from_file(cluster: &mut Cluster, inv: &Invocation) -> Output {
         let result = if dry == Some("client") {
             Ok(info.object.clone())
         } else {
-            apply::create(cluster, &info, dry == Some("server"))
+            apply::create(cluster, &info, apply::Write::new(inv, &mut out.stderr))
         };
         match result {
             Ok(object) => {
@@ -350,7 +350,9 @@ fn imperative(cluster: &mut Cluster, inv: &Invocation, what: CreateWhat) -> Outp
         if kind.namespaced() {
             to_store.object["metadata"]["namespace"] = json!(info.namespace);
         }
-        match apply::create(cluster, &to_store, dry == Some("server")) {
+        // kubectl built the object itself: it has no undeclared fields to warn about.
+        let mut no_warnings = String::new();
+        match apply::create(cluster, &to_store, apply::Write::new(inv, &mut no_warnings)) {
             Ok(o) => o,
             Err(e) => {
                 let text = match what {

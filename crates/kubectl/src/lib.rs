@@ -19,6 +19,7 @@ pub mod discovery;
 pub mod events;
 pub mod exec;
 pub mod explain;
+pub mod field_validation;
 pub mod get;
 pub mod gosort;
 pub mod grammar;

@@ -249,8 +249,8 @@ pub fn patch(cluster: &mut Cluster, inv: &Invocation) -> Output {
             })?;
             // The API server warns about fields the schema does not declare (its default
             // `fieldValidation=Warn`, which `kubectl patch` does not override).
-            for field in crate::openapi::unknown_fields(kind, v) {
-                warnings.push_str(&format!("Warning: unknown field \"{field}\"\n"));
+            for warning in crate::field_validation::unknown_field_errors(kind, v) {
+                warnings.push_str(&format!("Warning: {warning}\n"));
             }
             Ok(())
         },
