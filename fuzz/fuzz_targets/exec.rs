@@ -27,6 +27,10 @@ fuzz_target!(|line: &str| {
             BASELINE.resource_version(),
             "a refused command changed the cluster: {line:?}"
         );
-        assert_eq!(cluster.now(), BASELINE.now(), "a refused command moved the clock: {line:?}");
+        assert_eq!(
+            cluster.now(),
+            BASELINE.now(),
+            "a refused command moved the clock: {line:?}"
+        );
     }
 });
