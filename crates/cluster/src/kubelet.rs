@@ -765,7 +765,6 @@ impl Cluster {
         c: &Container,
     ) -> Option<Option<SimTime>> {
         let now = self.now;
-        let ns = pod.metadata.namespace.clone().unwrap_or_default();
         let reporter = Reporter::Kubelet(rt.node.clone());
         let fp = field_path(c);
         let grace = pod
@@ -896,7 +895,7 @@ impl Cluster {
                     let inst = rt.containers[i].running.as_mut()?;
                     let up = inst.program.wait_for.clone()?;
                     inst.wait_attempts += 1;
-                    match apps::reach(&self.store, &ns, &up) {
+                    match apps::reach(&self.store, pod, &up) {
                         Reach::Connected => {
                             inst.connected_at = Some(t);
                             inst.wait_next = None;
@@ -904,6 +903,7 @@ impl Cluster {
                         failure => {
                             let why = match failure {
                                 Reach::Unresolvable => format!("nc: bad address '{}'", up.host),
+                                Reach::TimedOut { .. } => "nc: timeout".to_string(),
                                 _ => format!(
                                     "nc: {}:{} (tcp) failed: Connection refused",
                                     up.host, up.port
@@ -944,11 +944,10 @@ impl Cluster {
     }
 
     fn upstreams_ok(&self, pod: &Pod, program: Option<&Program>) -> bool {
-        let ns = pod.metadata.namespace.as_deref().unwrap_or("");
         program.is_none_or(|p| {
             p.upstreams
                 .iter()
-                .all(|u| apps::reach(&self.store, ns, u) == Reach::Connected)
+                .all(|u| apps::reach(&self.store, pod, u) == Reach::Connected)
         })
     }
 
