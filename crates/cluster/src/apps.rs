@@ -495,8 +495,26 @@ pub enum Reach {
     },
 }
 
-/// Tries to connect from pod `from` to `upstream`, honouring NetworkPolicies on both ends.
+/// Tries to connect from pod `from` to `upstream`, honouring NetworkPolicies on both ends. A
+/// backend counts when it declares the port the Service sends to.
 pub fn reach(store: &Store, from: &Pod, upstream: &Upstream) -> Reach {
+    reach_with(store, from, upstream, |pod, port| {
+        pod.spec
+            .iter()
+            .flat_map(|s| s.containers.iter())
+            .flat_map(|c| c.ports.iter().flatten())
+            .any(|p| p.container_port == port)
+    })
+}
+
+/// [`reach`] with the kubelet's knowledge of which ports a backend pod's processes listen on: a
+/// Service whose target port nobody listens on refuses connections.
+pub fn reach_with(
+    store: &Store,
+    from: &Pod,
+    upstream: &Upstream,
+    listens: impl Fn(&Pod, i32) -> bool,
+) -> Reach {
     let from_namespace = from.metadata.namespace.as_deref().unwrap_or("");
     let host = upstream.host.trim_end_matches('.');
     let parts: Vec<&str> = host.split('.').collect();
@@ -546,15 +564,21 @@ pub fn reach(store: &Store, from: &Pod, upstream: &Upstream) -> Reach {
             Reach::Refused { ip }
         };
     }
-    let admitted = backends.iter().any(|(pod, port)| {
-        store
-            .get::<Pod>(namespace, pod)
-            .is_some_and(|to| policies_allow(store, from, to, *port))
-    });
-    if admitted {
+    let backends: Vec<(&Pod, i32)> = backends
+        .iter()
+        .filter_map(|(pod, port)| Some((store.get::<Pod>(namespace, pod)?.as_ref(), *port)))
+        .collect();
+    let admitted: Vec<&(&Pod, i32)> = backends
+        .iter()
+        .filter(|(to, port)| policies_allow(store, from, to, *port))
+        .collect();
+    if admitted.is_empty() {
+        return Reach::TimedOut { ip };
+    }
+    if admitted.iter().any(|(to, port)| listens(to, *port)) {
         Reach::Connected
     } else {
-        Reach::TimedOut { ip }
+        Reach::Refused { ip }
     }
 }
 

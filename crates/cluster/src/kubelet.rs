@@ -895,7 +895,7 @@ impl Cluster {
                     let inst = rt.containers[i].running.as_mut()?;
                     let up = inst.program.wait_for.clone()?;
                     inst.wait_attempts += 1;
-                    match apps::reach(&self.store, pod, &up) {
+                    match self.reach(pod, &up) {
                         Reach::Connected => {
                             inst.connected_at = Some(t);
                             inst.wait_next = None;
@@ -943,11 +943,28 @@ impl Cluster {
         }
     }
 
+    /// Connects from `pod` to `upstream`, knowing which ports the backends' processes listen on.
+    fn reach(&self, pod: &Pod, upstream: &apps::Upstream) -> Reach {
+        apps::reach_with(&self.store, pod, upstream, |to, port| {
+            let (ns, name) = (
+                to.metadata.namespace.as_deref().unwrap_or(""),
+                to.metadata.name.as_deref().unwrap_or(""),
+            );
+            self.runtime.pods.get(&key(ns, name)).is_some_and(|rt| {
+                rt.containers.iter().any(|c| {
+                    c.running.as_ref().is_some_and(|i| {
+                        u16::try_from(port).is_ok_and(|p| i.program.ports.contains(&p))
+                    })
+                })
+            })
+        })
+    }
+
     fn upstreams_ok(&self, pod: &Pod, program: Option<&Program>) -> bool {
         program.is_none_or(|p| {
             p.upstreams
                 .iter()
-                .all(|u| apps::reach(&self.store, pod, u) == Reach::Connected)
+                .all(|u| self.reach(pod, u) == Reach::Connected)
         })
     }
 

@@ -67,6 +67,8 @@ pub enum Mechanism {
     ExhaustedQuota,
     /// The Service's selector matches no pod: no endpoints.
     SelectorMatchesNothing,
+    /// The Service's targetPort is one nobody listens on, so its callers fail.
+    WrongTargetPort,
     /// A NetworkPolicy cuts a workload off from its database.
     NetworkPolicyCutsDependency,
     /// A PersistentVolumeClaim on a StorageClass that does not exist.
@@ -281,6 +283,14 @@ pub const CATALOGUE: &[MechanismInfo] = &[
         Intermediate,
         "payments/payment-api",
         "the Service selector matches no pod",
+    ),
+    info(
+        WrongTargetPort,
+        "wrong-target-port",
+        Networking,
+        Advanced,
+        "storefront/catalog",
+        "the Service targetPort is wrong, so its callers fail",
     ),
     info(
         NetworkPolicyCutsDependency,
@@ -560,7 +570,7 @@ impl CatalogueFault {
             LivenessWrongPath | LivenessWrongPort | AggressiveLiveness | BadRollout => {
                 "a container restarted after failed liveness probes"
             }
-            ReadinessWrongPort => "a readiness probe failing",
+            ReadinessWrongPort | WrongTargetPort => "a readiness probe failing",
             ScaledToZero => "a workload with no pods",
             UnsatisfiableNodeSelector
             | OversizedRequests
@@ -592,6 +602,7 @@ impl CatalogueFault {
             | MissingStorageClass => format!("{name} pods stuck Pending"),
             ExhaustedQuota => format!("{name} running below its desired replicas"),
             SelectorMatchesNothing => format!("{name} Service has no endpoints"),
+            WrongTargetPort => format!("{name} not ready: its upstream calls fail"),
             NetworkPolicyCutsDependency | DependencyScaledDown => {
                 format!("{name} cannot reach its database")
             }
@@ -607,7 +618,6 @@ impl CatalogueFault {
     ) -> Result<Incident, CatalogueError> {
         let ns = self.namespace.clone();
         let name = self.workload.clone();
-        let info = self.mechanism.info();
         let mut root_causes = vec![Entity::new(
             match target.kind {
                 WorkloadKind::Deployment => "Deployment",
@@ -826,6 +836,46 @@ impl CatalogueFault {
                     .map_err(self.api())?;
                 root_causes = vec![Entity::new("Service", &ns, &name)];
             }
+            WrongTargetPort => {
+                let port = cluster
+                    .get::<Service>(&ns, &name)
+                    .ok()
+                    .and_then(|s| s.spec.clone()?.ports?.into_iter().next())
+                    .ok_or_else(|| {
+                        self.inapplicable(format!("no Service {ns}/{name} with a port"))
+                    })?;
+                let callers = callers_of(cluster, &ns, &name, port.port);
+                let caller = callers
+                    .first()
+                    .cloned()
+                    .ok_or_else(|| self.inapplicable("no workload calls the Service"))?;
+                cluster
+                    .modify::<Service>(&ns, &name, |s| {
+                        if let Some(p) = s
+                            .spec
+                            .as_mut()
+                            .and_then(|s| s.ports.as_mut())
+                            .and_then(|p| p.first_mut())
+                        {
+                            p.target_port = Some(IntOrString::Int(8081));
+                        }
+                    })
+                    .map_err(self.api())?;
+                root_causes = vec![Entity::new("Service", &ns, &name)];
+                for c in &callers {
+                    if cluster.get::<Service>(&ns, c).is_ok() {
+                        services.push((ns.clone(), c.clone()));
+                    }
+                }
+                let caller = Workload {
+                    kind: WorkloadKind::Deployment,
+                    namespace: ns.clone(),
+                    name: caller,
+                };
+                workloads.push(caller.clone());
+                cluster.settle();
+                return Ok(self.incident(caller, root_causes, workloads, services, baseline));
+            }
             NetworkPolicyCutsDependency | DependencyScaledDown => {
                 let db = database_of(cluster, &target)
                     .ok_or_else(|| self.inapplicable("the workload names no database"))?;
@@ -936,7 +986,19 @@ impl CatalogueFault {
             }
         }
         cluster.settle();
-        Ok(Incident {
+        Ok(self.incident(target, root_causes, workloads, services, baseline))
+    }
+
+    fn incident(
+        &self,
+        target: Workload,
+        root_causes: Vec<Entity>,
+        workloads: Vec<Workload>,
+        services: Vec<(String, String)>,
+        baseline: Baseline,
+    ) -> Incident {
+        let info = self.mechanism.info();
+        Incident {
             fault: self.clone(),
             target,
             alert: String::new(),
@@ -949,7 +1011,7 @@ impl CatalogueFault {
             workloads,
             services,
             baseline,
-        })
+        }
     }
 
     fn edit_pod_spec(
@@ -1042,6 +1104,28 @@ fn database_of(cluster: &Cluster, w: &Workload) -> Option<String> {
     let url = database_url(cluster, w)?;
     let host = cluster::apps::parse_url(&url)?.host;
     host.split('.').next().map(str::to_string)
+}
+
+/// Deployments in `namespace` whose `DEPENDS_ON` names Service `service` on `port`.
+fn callers_of(cluster: &Cluster, namespace: &str, service: &str, port: i32) -> Vec<String> {
+    cluster
+        .list_in::<Deployment>(namespace)
+        .filter(|d| {
+            d.spec
+                .iter()
+                .flat_map(|s| s.template.spec.iter())
+                .flat_map(|s| s.containers.iter())
+                .flat_map(|c| c.env.iter().flatten())
+                .filter(|e| e.name == "DEPENDS_ON")
+                .filter_map(|e| e.value.as_deref())
+                .flat_map(|v| v.split(','))
+                .any(|dep| {
+                    let (host, p) = dep.trim().rsplit_once(':').unwrap_or((dep.trim(), "80"));
+                    host.split('.').next() == Some(service) && p == port.to_string()
+                })
+        })
+        .filter_map(|d| d.metadata.name.clone())
+        .collect()
 }
 
 /// Deletes up to `count` pods of a workload, as an eviction would.
@@ -1148,6 +1232,10 @@ fn symptom_shows(c: &Cluster, m: Mechanism, ns: &str, w: &Workload) -> bool {
         LivenessWrongPath | LivenessWrongPort | AggressiveLiveness | BadRollout => pods
             .iter()
             .any(|p| container_reasons(p).any(|(_, _, restarts)| restarts >= 2)),
+        WrongTargetPort => {
+            symptom_shows(c, ReadinessWrongPort, ns, w)
+                && pods.iter().any(|p| !cluster::selectors::is_ready(p))
+        }
         ReadinessWrongPort => pods.iter().any(|p| {
             let name = p.metadata.name.as_deref();
             c.list_in::<Event>(ns).any(|e| {

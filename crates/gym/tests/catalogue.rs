@@ -27,6 +27,12 @@ fn world() -> Cluster {
     BASE.get_or_init(|| Cluster::baseline(11)).clone()
 }
 
+fn storefront() -> Cluster {
+    static BASE: OnceLock<Cluster> = OnceLock::new();
+    BASE.get_or_init(|| gym::topology::shop_with_storefront(11).expect("the storefront applies"))
+        .clone()
+}
+
 /// The name of a target pod that is not ready (the one showing the symptom), else any.
 fn broken_pod(c: &Cluster, incident: &Incident) -> String {
     let t = &incident.target;
@@ -52,7 +58,10 @@ fn kubectl(c: &mut Cluster, line: &str) -> kubectl::output::Output {
 
 /// `observe`: (command, alternatives separated by `|`), `{pod}` standing for the broken pod.
 fn check(m: Mechanism, observe: &[(&str, &str)], fixes: &[&[&str]]) {
-    let mut c = world();
+    check_in(world(), m, observe, fixes);
+}
+
+fn check_in(mut c: Cluster, m: Mechanism, observe: &[(&str, &str)], fixes: &[&[&str]]) {
     let incident = m
         .default_fault()
         .inject(&mut c)
@@ -587,6 +596,30 @@ fn selector_matches_nothing() {
             ],
             &[
                 r#"patch service payment-api -n payments --type json -p '[{"op":"replace","path":"/spec/selector","value":{"app":"payment-api"}}]'"#,
+            ],
+        ],
+    );
+}
+
+#[test]
+fn wrong_target_port() {
+    check_in(
+        storefront(),
+        Mechanism::WrongTargetPort,
+        &[
+            ("get pods -n storefront", "0/1"),
+            (
+                "get events -n storefront",
+                "Readiness probe failed: HTTP probe failed with statuscode: 503",
+            ),
+            ("get endpoints catalog -n storefront", ":8081"),
+        ],
+        &[
+            &[
+                r#"patch service catalog -n storefront -p '{"spec":{"ports":[{"port":80,"targetPort":8080}]}}'"#,
+            ],
+            &[
+                r#"patch service catalog -n storefront --type json -p '[{"op":"replace","path":"/spec/ports/0/targetPort","value":"http"}]'"#,
             ],
         ],
     );
