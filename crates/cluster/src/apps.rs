@@ -613,19 +613,26 @@ fn policies_allow(store: &Store, from: &Pod, to: &Pod, port: i32) -> bool {
         let policies = isolating(store, from, "Egress");
         policies.is_empty()
             || policies.iter().any(|p| {
-                p.spec.iter().flat_map(|s| s.egress.iter().flatten()).any(|r| {
-                    peers_match(store, r.to.as_deref(), p, to) && ports_match(r.ports.as_deref(), to, port)
-                })
+                p.spec
+                    .iter()
+                    .flat_map(|s| s.egress.iter().flatten())
+                    .any(|r| {
+                        peers_match(store, r.to.as_deref(), p, to)
+                            && ports_match(r.ports.as_deref(), to, port)
+                    })
             })
     };
     let ingress_ok = {
         let policies = isolating(store, to, "Ingress");
         policies.is_empty()
             || policies.iter().any(|p| {
-                p.spec.iter().flat_map(|s| s.ingress.iter().flatten()).any(|r| {
-                    peers_match(store, r.from.as_deref(), p, from)
-                        && ports_match(r.ports.as_deref(), to, port)
-                })
+                p.spec
+                    .iter()
+                    .flat_map(|s| s.ingress.iter().flatten())
+                    .any(|r| {
+                        peers_match(store, r.from.as_deref(), p, from)
+                            && ports_match(r.ports.as_deref(), to, port)
+                    })
             })
     };
     egress_ok && ingress_ok

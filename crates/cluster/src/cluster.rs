@@ -686,9 +686,7 @@ impl Cluster {
                 self.enqueue(Work::Node(name.to_string()));
                 self.enqueue_pending_pods();
             }
-            Kind::Event
-            | Kind::ServiceAccount
-            | Kind::HorizontalPodAutoscaler => {}
+            Kind::Event | Kind::ServiceAccount | Kind::HorizontalPodAutoscaler => {}
         }
     }
 
