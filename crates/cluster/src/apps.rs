@@ -50,6 +50,45 @@ pub struct Upstream {
     pub port: u16,
 }
 
+/// A database login: where, and with which credentials.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Database {
+    pub upstream: Upstream,
+    pub user: String,
+    pub password: String,
+}
+
+impl Database {
+    /// From a `postgres://user:password@host:port/db` URL.
+    pub fn from_url(url: &str) -> Option<Database> {
+        let upstream = parse_url(url)?;
+        let rest = url.split_once("://").map_or(url, |(_, r)| r);
+        let (creds, _) = rest.rsplit_once('@')?;
+        let (user, password) = creds.split_once(':').unwrap_or((creds, ""));
+        Some(Database {
+            upstream,
+            user: user.to_string(),
+            password: password.to_string(),
+        })
+    }
+
+    /// Why the server behind `server_env` refuses this login, as PostgreSQL words it.
+    pub fn login_error(&self, server_env: &BTreeMap<String, String>) -> Option<String> {
+        let user = server_env
+            .get("POSTGRES_USER")
+            .map_or("postgres", String::as_str);
+        let password = server_env
+            .get("POSTGRES_PASSWORD")
+            .map_or("", String::as_str);
+        (self.user != user || self.password != password).then(|| {
+            format!(
+                "FATAL:  password authentication failed for user \"{}\"",
+                self.user
+            )
+        })
+    }
+}
+
 /// How a program exits on its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Exit {
@@ -75,6 +114,8 @@ pub struct Program {
     pub wait_for: Option<Upstream>,
     /// Readiness depends on these answering.
     pub upstreams: Vec<Upstream>,
+    /// A PostgreSQL database it logs in to; readiness depends on the login succeeding.
+    pub database: Option<Database>,
     /// Whether the process handles SIGTERM (else, as PID 1, it ignores it until SIGKILL).
     pub handles_sigterm: bool,
     /// The environment as the process sees it.
@@ -112,6 +153,7 @@ impl Program {
             exit: None,
             wait_for: None,
             upstreams: Vec::new(),
+            database: None,
             handles_sigterm: true,
             env,
             fatal: None,
@@ -239,6 +281,10 @@ impl Program {
             .unwrap_or(36)
             * MIB;
         self.cpu_millis = 6;
+        self.database = self
+            .env
+            .get("DATABASE_URL")
+            .and_then(|u| Database::from_url(u));
         self.upstreams = self
             .env
             .get("DEPENDS_ON")

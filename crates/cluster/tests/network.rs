@@ -172,3 +172,78 @@ fn a_service_target_port_nobody_listens_on_fails_its_callers_readiness() {
     c.advance(MIN);
     assert!(is_ready(&pods(&c, "default", "checkout")[0]));
 }
+
+const ORDERS: &str = r#"
+apiVersion: v1
+kind: Secret
+metadata: {name: orders-db, namespace: payments}
+stringData: {password: payments_pass}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: orders, namespace: payments}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: orders}}
+  template:
+    metadata: {labels: {app: orders}}
+    spec:
+      containers:
+        - name: orders
+          image: ghcr.io/kube-sre-gym/microservice:1.1
+          env:
+            - {name: PORT, value: "8080"}
+            - name: DB_PASSWORD
+              valueFrom: {secretKeyRef: {name: orders-db, key: password}}
+            - {name: DATABASE_URL, value: "postgres://payments_user:$(DB_PASSWORD)@payment-db:5432/payments"}
+          ports: [{name: http, containerPort: 8080}]
+          readinessProbe: {httpGet: {path: /ready, port: 8080}, periodSeconds: 5}
+"#;
+
+#[test]
+fn a_client_with_a_stale_database_password_is_refused_and_logs_it() {
+    let mut c = Cluster::baseline(24);
+    c.apply_yaml("orders.yaml", ORDERS).unwrap();
+    c.run_until(10 * MIN, Cluster::workloads_ready);
+    assert!(is_ready(&pods(&c, "payments", "orders")[0]));
+    // Rotate the server's password and restart it; the client keeps the old one.
+    c.modify::<cluster::k8s_openapi::api::core::v1::Secret>(
+        "payments",
+        "payment-db-credentials",
+        |s| {
+            s.data.as_mut().unwrap().insert(
+                "POSTGRES_PASSWORD".into(),
+                cluster::k8s_openapi::ByteString(b"rotated".to_vec()),
+            );
+        },
+    )
+    .unwrap();
+    c.delete::<Pod>("payments", "payment-db-0", DeleteOptions::default())
+        .unwrap();
+    c.advance(2 * MIN);
+    let orders = &pods(&c, "payments", "orders")[0];
+    assert!(!is_ready(orders));
+    let name = orders.metadata.name.clone().unwrap();
+    let logs = cluster::logs::read(&c, "payments", &name, &Default::default()).unwrap();
+    assert!(
+        logs.contains(r#"FATAL:  password authentication failed for user \"payments_user\""#),
+        "{logs}"
+    );
+    // The client restarted with the new password in its Secret logs in again.
+    c.modify::<cluster::k8s_openapi::api::core::v1::Secret>("payments", "orders-db", |s| {
+        s.data.as_mut().unwrap().insert(
+            "password".into(),
+            cluster::k8s_openapi::ByteString(b"rotated".to_vec()),
+        );
+    })
+    .unwrap();
+    c.delete::<Pod>("payments", &name, DeleteOptions::default())
+        .unwrap();
+    c.advance(MIN);
+    assert!(
+        pods(&c, "payments", "orders")
+            .iter()
+            .filter(|p| p.metadata.deletion_timestamp.is_none())
+            .all(|p| is_ready(p))
+    );
+}

@@ -21,6 +21,9 @@ use cluster::{ApiError, Cluster, DeleteOptions};
 use crate::faults::{Fault, FaultSpec};
 use crate::grading::Baseline;
 
+/// The password a rotation sets.
+pub const ROTATED_PASSWORD: &str = "payments_pass_rotated";
+
 /// How long injection may run the simulator waiting for the symptom.
 pub const OBSERVE_LIMIT: Duration = Duration::from_secs(600);
 
@@ -45,6 +48,8 @@ pub enum Mechanism {
     WrongConfigMapValue,
     /// The pod references a Secret key that does not exist: CreateContainerConfigError.
     MissingSecretKey,
+    /// The database's password rotated; a client still logs in with the old one.
+    RotatedDbCredentials,
     /// Liveness probe on a path the application does not serve.
     LivenessWrongPath,
     /// Liveness probe on a port nobody listens on.
@@ -195,6 +200,14 @@ pub const CATALOGUE: &[MechanismInfo] = &[
         Intermediate,
         "payments/payment-worker",
         "the pod references a Secret key that does not exist",
+    ),
+    info(
+        RotatedDbCredentials,
+        "rotated-db-credentials",
+        Configuration,
+        Expert,
+        "storefront/orders",
+        "the database password rotated; a client still uses the old one",
     ),
     info(
         LivenessWrongPath,
@@ -570,7 +583,9 @@ impl CatalogueFault {
             LivenessWrongPath | LivenessWrongPort | AggressiveLiveness | BadRollout => {
                 "a container restarted after failed liveness probes"
             }
-            ReadinessWrongPort | WrongTargetPort => "a readiness probe failing",
+            ReadinessWrongPort | WrongTargetPort | RotatedDbCredentials => {
+                "a readiness probe failing"
+            }
             ScaledToZero => "a workload with no pods",
             UnsatisfiableNodeSelector
             | OversizedRequests
@@ -603,6 +618,7 @@ impl CatalogueFault {
             ExhaustedQuota => format!("{name} running below its desired replicas"),
             SelectorMatchesNothing => format!("{name} Service has no endpoints"),
             WrongTargetPort => format!("{name} not ready: its upstream calls fail"),
+            RotatedDbCredentials => format!("{name} not ready: database errors"),
             NetworkPolicyCutsDependency | DependencyScaledDown => {
                 format!("{name} cannot reach its database")
             }
@@ -875,6 +891,66 @@ impl CatalogueFault {
                 workloads.push(caller.clone());
                 cluster.settle();
                 return Ok(self.incident(caller, root_causes, workloads, services, baseline));
+            }
+            RotatedDbCredentials => {
+                // The database this workload logs in to, and the Secret it runs with.
+                let host = database_url(cluster, &target)
+                    .and_then(|u| cluster::apps::parse_url(&u))
+                    .map(|u| u.host)
+                    .ok_or_else(|| self.inapplicable("the workload names no database"))?;
+                let mut parts = host.split('.');
+                let db = parts.next().unwrap_or_default().to_string();
+                let db_ns = parts.next().unwrap_or(&ns).to_string();
+                let sts = cluster
+                    .get::<StatefulSet>(&db_ns, &db)
+                    .map_err(|_| self.inapplicable(format!("no StatefulSet {db_ns}/{db}")))?;
+                let secret = sts
+                    .spec
+                    .iter()
+                    .flat_map(|s| s.template.spec.iter())
+                    .flat_map(|s| s.containers.iter())
+                    .flat_map(|c| c.env_from.iter().flatten())
+                    .find_map(|e| e.secret_ref.as_ref().map(|r| r.name.clone()))
+                    .ok_or_else(|| self.inapplicable("the database reads no Secret"))?;
+                cluster
+                    .modify::<Secret>(&db_ns, &secret, |s| {
+                        s.data.get_or_insert_default().insert(
+                            "POSTGRES_PASSWORD".into(),
+                            cluster::k8s_openapi::ByteString(ROTATED_PASSWORD.as_bytes().to_vec()),
+                        );
+                    })
+                    .map_err(self.api())?;
+                let db_workload = Workload {
+                    kind: WorkloadKind::StatefulSet,
+                    namespace: db_ns.clone(),
+                    name: db.clone(),
+                };
+                // The database restarts with the new password.
+                evict(cluster, &db_workload, usize::MAX).map_err(self.api())?;
+                root_causes = vec![Entity::new("Secret", &db_ns, &secret)];
+                let stale = cluster.get::<Deployment>(&ns, &name).ok().and_then(|d| {
+                    d.spec
+                        .as_ref()?
+                        .template
+                        .spec
+                        .as_ref()?
+                        .containers
+                        .iter()
+                        .flat_map(|c| c.env.iter().flatten())
+                        .find_map(|e| {
+                            e.value_from
+                                .as_ref()?
+                                .secret_key_ref
+                                .as_ref()?
+                                .name
+                                .clone()
+                                .into()
+                        })
+                });
+                if let Some(stale) = stale {
+                    root_causes.push(Entity::new("Secret", &ns, &stale));
+                }
+                workloads.push(db_workload);
             }
             NetworkPolicyCutsDependency | DependencyScaledDown => {
                 let db = database_of(cluster, &target)
@@ -1232,7 +1308,7 @@ fn symptom_shows(c: &Cluster, m: Mechanism, ns: &str, w: &Workload) -> bool {
         LivenessWrongPath | LivenessWrongPort | AggressiveLiveness | BadRollout => pods
             .iter()
             .any(|p| container_reasons(p).any(|(_, _, restarts)| restarts >= 2)),
-        WrongTargetPort => {
+        WrongTargetPort | RotatedDbCredentials => {
             symptom_shows(c, ReadinessWrongPort, ns, w)
                 && pods.iter().any(|p| !cluster::selectors::is_ready(p))
         }

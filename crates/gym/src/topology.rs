@@ -32,6 +32,6 @@ mod tests {
         let c = shop_with_storefront(3).unwrap();
         assert!(c.workloads_ready());
         let pods = c.list_in::<cluster::k8s_openapi::api::core::v1::Pod>("storefront");
-        assert_eq!(pods.filter(|p| cluster::selectors::is_ready(p)).count(), 4);
+        assert_eq!(pods.filter(|p| cluster::selectors::is_ready(p)).count(), 5);
     }
 }

@@ -626,6 +626,37 @@ fn wrong_target_port() {
 }
 
 #[test]
+fn rotated_db_credentials() {
+    let new = gym::catalogue::ROTATED_PASSWORD;
+    check_in(
+        storefront(),
+        Mechanism::RotatedDbCredentials,
+        &[
+            ("get pods -n storefront", "0/1"),
+            (
+                "logs {pod} -n storefront",
+                r#"password authentication failed for user \"payments_user\""#,
+            ),
+        ],
+        &[
+            &[
+                &format!(
+                    r#"patch secret orders-db -n storefront -p '{{"stringData":{{"password":"{new}"}}}}'"#
+                ),
+                "rollout restart deployment/orders -n storefront",
+            ],
+            &[&format!(
+                "set env deployment/orders -n storefront DB_PASSWORD={new}"
+            )],
+            &[
+                r#"patch secret payment-db-credentials -n payments -p '{"stringData":{"POSTGRES_PASSWORD":"payments_pass"}}'"#,
+                "delete pod payment-db-0 -n payments",
+            ],
+        ],
+    );
+}
+
+#[test]
 fn network_policy_cuts_dependency() {
     check(
         Mechanism::NetworkPolicyCutsDependency,
