@@ -10,13 +10,13 @@ use std::time::Duration;
 
 use cluster::k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use cluster::k8s_openapi::api::core::v1::{
-    ConfigMapKeySelector, Container, EnvVar, EnvVarSource, Event, Node, Pod, PodSpec, Secret,
-    SecretKeySelector, Service, Taint,
+    ConfigMap, ConfigMapKeySelector, Container, EnvVar, EnvVarSource, Event, Node, Pod, PodSpec,
+    Secret, SecretKeySelector, Service, Taint,
 };
 use cluster::k8s_openapi::api::storage::v1::StorageClass;
 use cluster::k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use cluster::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use cluster::{ApiError, Cluster, DeleteOptions};
+use cluster::{ApiError, Cluster, DeleteOptions, SimTime};
 
 use crate::faults::{Fault, FaultSpec};
 use crate::grading::Baseline;
@@ -189,8 +189,8 @@ pub const CATALOGUE: &[MechanismInfo] = &[
         WrongConfigMapValue,
         "wrong-configmap-value",
         Configuration,
-        Intermediate,
-        "payments/payment-worker",
+        Advanced,
+        "storefront/checkout",
         "a wrong value in a ConfigMap the pods read at start",
     ),
     info(
@@ -510,6 +510,7 @@ impl CatalogueFault {
     /// the symptom shows; refuses, naming the fault, if it never does.
     pub fn inject(&self, cluster: &mut Cluster) -> Result<Incident, CatalogueError> {
         let baseline = Baseline::capture(cluster);
+        let since = cluster.now();
         let target = self.find_target(cluster)?;
         let mut incident = self.apply(cluster, target, baseline)?;
         let symptom = self.symptom_text();
@@ -517,7 +518,7 @@ impl CatalogueFault {
         let watched = incident.symptom_workload().clone();
         let mechanism = self.mechanism;
         let shown = cluster.run_until(OBSERVE_LIMIT, |c| {
-            symptom_shows(c, mechanism, &ns, &watched)
+            symptom_shows(c, mechanism, &ns, &watched, since)
         });
         if !shown {
             return Err(CatalogueError::Unobservable {
@@ -577,9 +578,9 @@ impl CatalogueFault {
             FailingCommand
             | WrongDatabaseHost
             | RequiredEnvRemoved
-            | WrongConfigMapValue
             | NetworkPolicyCutsDependency
             | DependencyScaledDown => "a container waiting in CrashLoopBackOff",
+            WrongConfigMapValue => "a container crash-looping or never ready",
             LivenessWrongPath | LivenessWrongPort | AggressiveLiveness | BadRollout => {
                 "a container restarted after failed liveness probes"
             }
@@ -600,9 +601,10 @@ impl CatalogueFault {
     fn alert(&self, name: &str) -> String {
         match self.mechanism {
             OomLimit => format!("{name} pods OOMKilled"),
-            FailingCommand | WrongDatabaseHost | RequiredEnvRemoved | WrongConfigMapValue => {
+            FailingCommand | WrongDatabaseHost | RequiredEnvRemoved => {
                 format!("{name} pods in CrashLoopBackOff")
             }
+            WrongConfigMapValue => format!("{name} rollout stuck after a configuration change"),
             MissingImageTag | RegistryRefusesPull => format!("{name} pods cannot pull their image"),
             MissingConfigMap | MissingSecretKey => format!("{name} pods fail to start"),
             LivenessWrongPath | LivenessWrongPort | AggressiveLiveness => {
@@ -697,37 +699,39 @@ impl CatalogueFault {
                 }
             }
             WrongConfigMapValue => {
-                let cm_name = format!("{name}-config");
-                let url = database_url(cluster, &target)
-                    .ok_or_else(|| self.inapplicable("the container has no DATABASE_URL"))?;
-                // The ConfigMap comes first, as a config rollout would create it, so that the
-                // only thing wrong is its value.
-                cluster
-                    .apply_value(serde_json::json!({
-                        "apiVersion": "v1", "kind": "ConfigMap",
-                        "metadata": {"name": cm_name, "namespace": ns,
-                                     "labels": {"app": name}},
-                        "data": {"DATABASE_URL": wrong_host(&url)},
-                    }))
-                    .map_err(self.api())?;
-                self.edit_container(cluster, &target, |c| {
-                    let var = c
-                        .env
-                        .iter_mut()
-                        .flatten()
-                        .find(|e| e.name == "DATABASE_URL")
-                        .ok_or("the container has no DATABASE_URL")?;
-                    var.value = None;
-                    var.value_from = Some(EnvVarSource {
-                        config_map_key_ref: Some(ConfigMapKeySelector {
-                            name: cm_name.clone(),
-                            key: "DATABASE_URL".into(),
-                            optional: None,
-                        }),
-                        ..Default::default()
-                    });
-                    Ok(())
-                })?;
+                let referenced = cluster.get::<Deployment>(&ns, &name).ok().and_then(|d| {
+                    d.spec
+                        .as_ref()?
+                        .template
+                        .spec
+                        .as_ref()?
+                        .containers
+                        .iter()
+                        .flat_map(|c| c.env_from.iter().flatten())
+                        .find_map(|e| Some(e.config_map_ref.as_ref()?.name.clone()))
+                });
+                let cm_name = match referenced {
+                    Some(cm) => {
+                        self.corrupt_configmap(cluster, &ns, &cm)?;
+                        // The pods pick the value up when they restart, as after a config
+                        // rollout; the old ones keep serving while the new ones never get ready.
+                        let at = cluster.now().time().0.to_string();
+                        cluster
+                            .modify::<Deployment>(&ns, &name, |d| {
+                                if let Some(spec) = d.spec.as_mut() {
+                                    spec.template
+                                        .metadata
+                                        .get_or_insert_default()
+                                        .annotations
+                                        .get_or_insert_default()
+                                        .insert("kubectl.kubernetes.io/restartedAt".into(), at);
+                                }
+                            })
+                            .map_err(self.api())?;
+                        cm
+                    }
+                    None => self.move_database_url_to_configmap(cluster, &target)?,
+                };
                 root_causes = vec![Entity::new("ConfigMap", &ns, &cm_name)];
             }
             MissingSecretKey => {
@@ -1090,6 +1094,82 @@ impl CatalogueFault {
         }
     }
 
+    /// Points the first host-valued key of a ConfigMap at a host that does not exist.
+    fn corrupt_configmap(
+        &self,
+        cluster: &mut Cluster,
+        ns: &str,
+        cm: &str,
+    ) -> Result<(), CatalogueError> {
+        let mut changed = false;
+        cluster
+            .modify::<ConfigMap>(ns, cm, |m| {
+                for v in m.data.iter_mut().flat_map(|d| d.values_mut()) {
+                    if !changed && (v.contains(".svc") || v.contains("://")) {
+                        let (scheme, rest) = v
+                            .split_once("://")
+                            .map_or(("", v.as_str()), |(s, r)| (s, r));
+                        let (host, tail) = rest.split_once('.').unwrap_or((rest, ""));
+                        let wrong = format!("{host}-v2.{tail}");
+                        *v = if scheme.is_empty() {
+                            wrong
+                        } else {
+                            format!("{scheme}://{wrong}")
+                        };
+                        changed = true;
+                    }
+                }
+            })
+            .map_err(self.api())?;
+        if changed {
+            Ok(())
+        } else {
+            Err(self.inapplicable(format!("ConfigMap {ns}/{cm} holds no host to get wrong")))
+        }
+    }
+
+    /// Moves a literal `DATABASE_URL` into a new ConfigMap that holds a wrong host, as a
+    /// config refactoring gone wrong; returns the ConfigMap's name.
+    fn move_database_url_to_configmap(
+        &self,
+        cluster: &mut Cluster,
+        target: &Workload,
+    ) -> Result<String, CatalogueError> {
+        let (ns, name) = (&target.namespace, &target.name);
+        let cm_name = format!("{name}-config");
+        let url = database_url(cluster, target).ok_or_else(|| {
+            self.inapplicable("the container reads no ConfigMap and has no DATABASE_URL")
+        })?;
+        // The ConfigMap comes first, as a config rollout would create it, so that the only
+        // thing wrong is its value.
+        cluster
+            .apply_value(serde_json::json!({
+                "apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": cm_name, "namespace": ns, "labels": {"app": name}},
+                "data": {"DATABASE_URL": wrong_host(&url)},
+            }))
+            .map_err(self.api())?;
+        self.edit_container(cluster, target, |c| {
+            let var = c
+                .env
+                .iter_mut()
+                .flatten()
+                .find(|e| e.name == "DATABASE_URL")
+                .ok_or("the container has no DATABASE_URL")?;
+            var.value = None;
+            var.value_from = Some(EnvVarSource {
+                config_map_key_ref: Some(ConfigMapKeySelector {
+                    name: cm_name.clone(),
+                    key: "DATABASE_URL".into(),
+                    optional: None,
+                }),
+                ..Default::default()
+            });
+            Ok(())
+        })?;
+        Ok(cm_name)
+    }
+
     fn edit_pod_spec(
         &self,
         cluster: &mut Cluster,
@@ -1182,8 +1262,25 @@ fn database_of(cluster: &Cluster, w: &Workload) -> Option<String> {
     host.split('.').next().map(str::to_string)
 }
 
-/// Deployments in `namespace` whose `DEPENDS_ON` names Service `service` on `port`.
+/// Deployments in `namespace` whose `DEPENDS_ON` (literal or from a ConfigMap) names Service
+/// `service` on `port`.
 fn callers_of(cluster: &Cluster, namespace: &str, service: &str, port: i32) -> Vec<String> {
+    let depends_on = |c: &Container| -> Vec<String> {
+        let literal = c
+            .env
+            .iter()
+            .flatten()
+            .filter(|e| e.name == "DEPENDS_ON")
+            .filter_map(|e| e.value.clone());
+        let from_maps = c
+            .env_from
+            .iter()
+            .flatten()
+            .filter_map(|e| e.config_map_ref.as_ref())
+            .filter_map(|r| cluster.get::<ConfigMap>(namespace, &r.name).ok())
+            .filter_map(|m| m.data.as_ref()?.get("DEPENDS_ON").cloned());
+        literal.chain(from_maps).collect()
+    };
     cluster
         .list_in::<Deployment>(namespace)
         .filter(|d| {
@@ -1191,13 +1288,13 @@ fn callers_of(cluster: &Cluster, namespace: &str, service: &str, port: i32) -> V
                 .iter()
                 .flat_map(|s| s.template.spec.iter())
                 .flat_map(|s| s.containers.iter())
-                .flat_map(|c| c.env.iter().flatten())
-                .filter(|e| e.name == "DEPENDS_ON")
-                .filter_map(|e| e.value.as_deref())
-                .flat_map(|v| v.split(','))
-                .any(|dep| {
-                    let (host, p) = dep.trim().rsplit_once(':').unwrap_or((dep.trim(), "80"));
-                    host.split('.').next() == Some(service) && p == port.to_string()
+                .flat_map(depends_on)
+                .any(|v| {
+                    v.split(',').any(|dep| {
+                        let dep = dep.trim();
+                        let (host, p) = dep.rsplit_once(':').unwrap_or((dep, "80"));
+                        host.split('.').next() == Some(service) && p == port.to_string()
+                    })
                 })
         })
         .filter_map(|d| d.metadata.name.clone())
@@ -1285,7 +1382,14 @@ fn unschedulable(p: &Pod) -> bool {
 }
 
 /// Whether the mechanism's symptom shows on the workload, from object state only.
-fn symptom_shows(c: &Cluster, m: Mechanism, ns: &str, w: &Workload) -> bool {
+/// Events count only from `since` on, so that a probe failure while the world was starting up
+/// is not mistaken for the fault's symptom.
+fn symptom_shows(c: &Cluster, m: Mechanism, ns: &str, w: &Workload, since: SimTime) -> bool {
+    let recent = |e: &Event| {
+        e.last_timestamp
+            .as_ref()
+            .is_some_and(|t| t.0 >= since.time().0)
+    };
     let pods = workload_pods(c, w);
     let any_waiting = |reasons: &[&str]| {
         pods.iter().any(|p| {
@@ -1302,20 +1406,23 @@ fn symptom_shows(c: &Cluster, m: Mechanism, ns: &str, w: &Workload) -> bool {
         FailingCommand
         | WrongDatabaseHost
         | RequiredEnvRemoved
-        | WrongConfigMapValue
         | NetworkPolicyCutsDependency
         | DependencyScaledDown => any_waiting(&["CrashLoopBackOff"]),
+        WrongConfigMapValue => {
+            any_waiting(&["CrashLoopBackOff"]) || symptom_shows(c, WrongTargetPort, ns, w, since)
+        }
         LivenessWrongPath | LivenessWrongPort | AggressiveLiveness | BadRollout => pods
             .iter()
             .any(|p| container_reasons(p).any(|(_, _, restarts)| restarts >= 2)),
         WrongTargetPort | RotatedDbCredentials => {
-            symptom_shows(c, ReadinessWrongPort, ns, w)
+            symptom_shows(c, ReadinessWrongPort, ns, w, since)
                 && pods.iter().any(|p| !cluster::selectors::is_ready(p))
         }
         ReadinessWrongPort => pods.iter().any(|p| {
             let name = p.metadata.name.as_deref();
             c.list_in::<Event>(ns).any(|e| {
-                e.involved_object.name.as_deref() == name
+                recent(e)
+                    && e.involved_object.name.as_deref() == name
                     && e.reason.as_deref() == Some("Unhealthy")
                     && e.message
                         .as_deref()
@@ -1329,7 +1436,8 @@ fn symptom_shows(c: &Cluster, m: Mechanism, ns: &str, w: &Workload) -> bool {
         | UntoleratedTaint
         | MissingStorageClass => pods.iter().any(|p| unschedulable(p)),
         ExhaustedQuota => c.list_in::<Event>(ns).any(|e| {
-            e.reason.as_deref() == Some("FailedCreate")
+            recent(e)
+                && e.reason.as_deref() == Some("FailedCreate")
                 && e.message
                     .as_deref()
                     .is_some_and(|m| m.contains("exceeded quota"))

@@ -300,36 +300,75 @@ fn missing_configmap() {
     );
 }
 
+/// checkout reads its upstream from a ConfigMap at start: after the value is fixed, only a
+/// restart picks it up.
 #[test]
 fn wrong_configmap_value() {
-    check(
+    let fixed = r#"patch configmap checkout-config -n storefront -p '{"data":{"DEPENDS_ON":"catalog.storefront.svc.cluster.local:80"}}'"#;
+    check_in(
+        storefront(),
         Mechanism::WrongConfigMapValue,
         &[
-            ("get pods -n payments", "CrashLoopBackOff"),
+            ("get pods -n storefront", "0/1"),
             (
-                "get configmap payment-worker-config -n payments -o yaml",
-                "db.payments.invalid",
+                "get configmap checkout-config -n storefront -o yaml",
+                "catalog-v2.storefront",
             ),
             (
-                "logs {pod} -n payments --previous",
-                "bad address 'db.payments.invalid'",
+                "get events -n storefront",
+                "Readiness probe failed: HTTP probe failed with statuscode: 503",
             ),
         ],
         &[
+            &[fixed, "rollout restart deployment/checkout -n storefront"],
             &[
-                &format!(
-                    r#"patch configmap payment-worker-config -n payments -p '{{"data":{{"DATABASE_URL":"{DB_URL}"}}}}'"#
-                ),
-                "rollout restart deployment/payment-worker -n payments",
-            ],
-            &[
-                &format!(
-                    r#"patch configmap payment-worker-config -n payments --type json -p '[{{"op":"replace","path":"/data/DATABASE_URL","value":"{DB_URL}"}}]'"#
-                ),
-                "delete pod {pod} -n payments",
+                r#"patch configmap checkout-config -n storefront --type json -p '[{"op":"replace","path":"/data/DEPENDS_ON","value":"catalog:80"}]'"#,
+                "delete pod {pod} -n storefront",
             ],
         ],
     );
+    // Fixing the value without a restart leaves the stuck pod on the old value.
+    let mut c = storefront();
+    let incident = Mechanism::WrongConfigMapValue
+        .default_fault()
+        .inject(&mut c)
+        .unwrap();
+    assert_eq!(kubectl(&mut c, fixed).exit_code, 0);
+    c.advance(AFTER_FIX);
+    assert!(!incident.grade(&c).resolved);
+}
+
+/// A worker whose DATABASE_URL moved into a ConfigMap with a wrong host: it crash-loops and
+/// reads the value again at each restart.
+#[test]
+fn wrong_configmap_value_moved_from_a_literal() {
+    let mut c = world();
+    let incident = "wrong-configmap-value:payments/payment-worker"
+        .parse::<gym::CatalogueFault>()
+        .unwrap()
+        .inject(&mut c)
+        .unwrap();
+    let out = kubectl(
+        &mut c,
+        "get configmap payment-worker-config -n payments -o yaml",
+    );
+    assert!(out.stdout.contains("db.payments.invalid"), "{}", out.stdout);
+    assert!(!incident.grade(&c).resolved);
+    for restart in [
+        "rollout restart deployment/payment-worker -n payments",
+        "delete pods -n payments -l app=payment-worker",
+    ] {
+        let mut f = c.clone();
+        let patch = format!(
+            r#"patch configmap payment-worker-config -n payments -p '{{"data":{{"DATABASE_URL":"{DB_URL}"}}}}'"#
+        );
+        assert_eq!(kubectl(&mut f, &patch).exit_code, 0);
+        assert_eq!(kubectl(&mut f, restart).exit_code, 0, "{restart}");
+        f.advance(AFTER_FIX);
+        let grade = incident.grade(&f);
+        assert!(grade.resolved, "{grade:#?}");
+    }
+    hacks_fail(Mechanism::WrongConfigMapValue, &incident, &c);
 }
 
 #[test]
