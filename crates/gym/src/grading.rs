@@ -265,6 +265,18 @@ impl Incident {
                     n.name
                 ));
             }
+            // Dropping the limit hides an OOM or a scheduling fault but leaves the workload
+            // unbounded; the intended state keeps the limits it had.
+            let limits = |c: &cluster::k8s_openapi::api::core::v1::Container| -> BTreeSet<String> {
+                c.resources
+                    .iter()
+                    .flat_map(|r| r.limits.iter().flatten())
+                    .map(|(k, _)| k.clone())
+                    .collect()
+            };
+            for missing in limits(b).difference(&limits(n)) {
+                problems.push(format!("{w} container {} lost its {missing} limit", n.name));
+            }
             let names = |c: &cluster::k8s_openapi::api::core::v1::Container| -> BTreeSet<String> {
                 c.env.iter().flatten().map(|e| e.name.clone()).collect()
             };

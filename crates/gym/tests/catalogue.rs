@@ -168,6 +168,28 @@ fn oom_limit() {
     );
 }
 
+/// Removing the limits quiets the OOM but is not the intended state.
+#[test]
+fn oom_limit_is_not_fixed_by_dropping_the_limits() {
+    let mut c = world();
+    let incident = Mechanism::OomLimit.default_fault().inject(&mut c).unwrap();
+    let out = kubectl(
+        &mut c,
+        r#"patch deployment payment-api -n payments --type json -p '[{"op":"remove","path":"/spec/template/spec/containers/0/resources"}]'"#,
+    );
+    assert_eq!(out.exit_code, 0, "{}", out.stderr);
+    c.advance(AFTER_FIX);
+    let grade = incident.grade(&c);
+    assert!(!grade.resolved);
+    assert!(
+        grade
+            .problems
+            .iter()
+            .any(|p| p.contains("lost its memory limit")),
+        "{grade:#?}"
+    );
+}
+
 #[test]
 fn failing_command() {
     check(
