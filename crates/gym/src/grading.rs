@@ -4,11 +4,12 @@
 //! looks at which commands were typed.
 
 use std::collections::{BTreeMap, BTreeSet};
+
 use std::time::Duration;
 
-use cluster::Cluster;
 use cluster::k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use cluster::k8s_openapi::api::core::v1::{ConfigMap, Endpoints, PodTemplateSpec, Service};
+use cluster::{Cluster, Store};
 
 use crate::catalogue::{Incident, Mechanism, Workload, WorkloadKind, workload_pods};
 
@@ -19,13 +20,11 @@ pub const STABILITY_HORIZON: Duration = Duration::from_secs(420);
 /// The annotation `kubectl rollout restart` sets; a restart alone changes nothing that matters.
 const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
 
-/// What the cluster looked like before the fault: the state to return to.
+/// What the cluster looked like before the fault: the state to return to. Holding the store
+/// costs one reference count per object; templates are compared only when grading.
 #[derive(Clone, Debug)]
 pub(crate) struct Baseline {
-    workloads: BTreeMap<Workload, (i32, serde_json::Value)>,
-    templates: BTreeMap<Workload, PodTemplateSpec>,
-    services: BTreeSet<(String, String)>,
-    configmaps: BTreeSet<(String, String)>,
+    store: Store,
 }
 
 fn ns_name(
@@ -38,57 +37,50 @@ fn ns_name(
 }
 
 /// A pod template as compared for "changed without cause": restarts do not count.
-fn comparable(template: &PodTemplateSpec) -> serde_json::Value {
+fn comparable(template: &PodTemplateSpec) -> PodTemplateSpec {
     let mut t = template.clone();
     if let Some(a) = t.metadata.as_mut().and_then(|m| m.annotations.as_mut()) {
         a.remove(RESTARTED_AT);
     }
-    serde_json::to_value(&t).unwrap_or_default()
+    t
 }
 
-fn workloads_of(c: &Cluster) -> BTreeMap<Workload, (i32, PodTemplateSpec)> {
+/// Every workload with its desired replicas and pod template.
+fn workloads_of(store: &Store) -> BTreeMap<Workload, (i32, &PodTemplateSpec)> {
     let mut out = BTreeMap::new();
-    for d in c.list::<Deployment>() {
+    for d in store.list::<Deployment>() {
         let (namespace, name) = ns_name(&d.metadata);
-        let spec = d.spec.clone().unwrap_or_default();
-        out.insert(
-            Workload {
-                kind: WorkloadKind::Deployment,
-                namespace,
-                name,
-            },
-            (spec.replicas.unwrap_or(1), spec.template),
-        );
+        if let Some(spec) = d.spec.as_ref() {
+            out.insert(
+                Workload {
+                    kind: WorkloadKind::Deployment,
+                    namespace,
+                    name,
+                },
+                (spec.replicas.unwrap_or(1), &spec.template),
+            );
+        }
     }
-    for s in c.list::<StatefulSet>() {
+    for s in store.list::<StatefulSet>() {
         let (namespace, name) = ns_name(&s.metadata);
-        let spec = s.spec.clone().unwrap_or_default();
-        out.insert(
-            Workload {
-                kind: WorkloadKind::StatefulSet,
-                namespace,
-                name,
-            },
-            (spec.replicas.unwrap_or(1), spec.template),
-        );
+        if let Some(spec) = s.spec.as_ref() {
+            out.insert(
+                Workload {
+                    kind: WorkloadKind::StatefulSet,
+                    namespace,
+                    name,
+                },
+                (spec.replicas.unwrap_or(1), &spec.template),
+            );
+        }
     }
     out
 }
 
 impl Baseline {
     pub(crate) fn capture(c: &Cluster) -> Baseline {
-        let all = workloads_of(c);
         Baseline {
-            workloads: all
-                .iter()
-                .map(|(w, (r, t))| (w.clone(), (*r, comparable(t))))
-                .collect(),
-            templates: all.into_iter().map(|(w, (_, t))| (w, t)).collect(),
-            services: c.list::<Service>().map(|s| ns_name(&s.metadata)).collect(),
-            configmaps: c
-                .list::<ConfigMap>()
-                .map(|s| ns_name(&s.metadata))
-                .collect(),
+            store: c.store().clone(),
         }
     }
 }
@@ -162,7 +154,10 @@ impl Incident {
     fn health(&self, c: &Cluster) -> Vec<String> {
         let mut problems = Vec::new();
         for w in &self.workloads {
-            let baseline = self.baseline.workloads.get(w).map(|(r, _)| *r).unwrap_or(1);
+            let baseline = workloads_of(&self.baseline.store)
+                .get(w)
+                .map(|(r, _)| *r)
+                .unwrap_or(1);
             let (desired, rolled_out) = match w.kind {
                 WorkloadKind::Deployment => match c.get::<Deployment>(&w.namespace, &w.name) {
                     Err(_) => {
@@ -233,13 +228,13 @@ impl Incident {
     fn intended(&self, c: &Cluster) -> Vec<String> {
         let mut problems = Vec::new();
         let w = &self.target;
-        let (Some(before), Some((_, now))) =
-            (self.baseline.templates.get(w), workloads_of(c).remove(w))
-        else {
+        let baseline = workloads_of(&self.baseline.store);
+        let current = workloads_of(c.store());
+        let (Some((_, before)), Some((_, now))) = (baseline.get(w), current.get(w)) else {
             return problems;
         };
         let containers = |t: &PodTemplateSpec| t.spec.clone().unwrap_or_default().containers;
-        for (b, n) in containers(before).iter().zip(containers(&now).iter()) {
+        for (b, n) in containers(before).iter().zip(containers(now).iter()) {
             let m = self.fault.mechanism;
             if matches!(
                 m,
@@ -294,29 +289,39 @@ impl Incident {
     /// cause; Services and ConfigMaps removed.
     fn collateral(&self, c: &Cluster) -> Vec<String> {
         let mut damage = Vec::new();
-        let now = workloads_of(c);
-        for (w, (replicas, template)) in &self.baseline.workloads {
-            match now.get(w) {
+        let now = workloads_of(c.store());
+        for (w, (replicas, template)) in workloads_of(&self.baseline.store) {
+            match now.get(&w) {
                 None => damage.push(format!("{w} was deleted")),
                 Some((r, t)) => {
-                    if r < replicas {
+                    if *r < replicas {
                         damage.push(format!(
                             "{w} was scaled to {r}, below its baseline of {replicas}"
                         ));
                     }
-                    if !self.workloads.contains(w) && comparable(t) != *template {
+                    if !self.workloads.contains(&w) && comparable(t) != comparable(template) {
                         damage.push(format!("{w} was changed without cause"));
                     }
                 }
             }
         }
-        for (ns, name) in &self.baseline.services {
-            if c.get::<Service>(ns, name).is_err() {
+        for (ns, name) in self
+            .baseline
+            .store
+            .list::<Service>()
+            .map(|s| ns_name(&s.metadata))
+        {
+            if c.get::<Service>(&ns, &name).is_err() {
                 damage.push(format!("Service {ns}/{name} was deleted"));
             }
         }
-        for (ns, name) in &self.baseline.configmaps {
-            if c.get::<ConfigMap>(ns, name).is_err() {
+        for (ns, name) in self
+            .baseline
+            .store
+            .list::<ConfigMap>()
+            .map(|m| ns_name(&m.metadata))
+        {
+            if c.get::<ConfigMap>(&ns, &name).is_err() {
                 damage.push(format!("ConfigMap {ns}/{name} was deleted"));
             }
         }
