@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::{Container, Endpoints, Service};
+use k8s_openapi::api::core::v1::{Container, Endpoints, Namespace, Pod, Service};
+use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
 use crate::registry;
@@ -48,6 +50,45 @@ pub struct Upstream {
     pub port: u16,
 }
 
+/// A database login: where, and with which credentials.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Database {
+    pub upstream: Upstream,
+    pub user: String,
+    pub password: String,
+}
+
+impl Database {
+    /// From a `postgres://user:password@host:port/db` URL.
+    pub fn from_url(url: &str) -> Option<Database> {
+        let upstream = parse_url(url)?;
+        let rest = url.split_once("://").map_or(url, |(_, r)| r);
+        let (creds, _) = rest.rsplit_once('@')?;
+        let (user, password) = creds.split_once(':').unwrap_or((creds, ""));
+        Some(Database {
+            upstream,
+            user: user.to_string(),
+            password: password.to_string(),
+        })
+    }
+
+    /// Why the server behind `server_env` refuses this login, as PostgreSQL words it.
+    pub fn login_error(&self, server_env: &BTreeMap<String, String>) -> Option<String> {
+        let user = server_env
+            .get("POSTGRES_USER")
+            .map_or("postgres", String::as_str);
+        let password = server_env
+            .get("POSTGRES_PASSWORD")
+            .map_or("", String::as_str);
+        (self.user != user || self.password != password).then(|| {
+            format!(
+                "FATAL:  password authentication failed for user \"{}\"",
+                self.user
+            )
+        })
+    }
+}
+
 /// How a program exits on its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Exit {
@@ -73,6 +114,8 @@ pub struct Program {
     pub wait_for: Option<Upstream>,
     /// Readiness depends on these answering.
     pub upstreams: Vec<Upstream>,
+    /// A PostgreSQL database it logs in to; readiness depends on the login succeeding.
+    pub database: Option<Database>,
     /// Whether the process handles SIGTERM (else, as PID 1, it ignores it until SIGKILL).
     pub handles_sigterm: bool,
     /// The environment as the process sees it.
@@ -110,6 +153,7 @@ impl Program {
             exit: None,
             wait_for: None,
             upstreams: Vec::new(),
+            database: None,
             handles_sigterm: true,
             env,
             fatal: None,
@@ -237,6 +281,10 @@ impl Program {
             .unwrap_or(36)
             * MIB;
         self.cpu_millis = 6;
+        self.database = self
+            .env
+            .get("DATABASE_URL")
+            .and_then(|u| Database::from_url(u));
         self.upstreams = self
             .env
             .get("DEPENDS_ON")
@@ -487,10 +535,33 @@ pub enum Reach {
     Refused {
         ip: String,
     },
+    /// Backends exist, but NetworkPolicies drop the packets: the connection times out.
+    TimedOut {
+        ip: String,
+    },
 }
 
-/// Tries to connect from a pod in `from_namespace` to `upstream`.
-pub fn reach(store: &Store, from_namespace: &str, upstream: &Upstream) -> Reach {
+/// Tries to connect from pod `from` to `upstream`, honouring NetworkPolicies on both ends. A
+/// backend counts when it declares the port the Service sends to.
+pub fn reach(store: &Store, from: &Pod, upstream: &Upstream) -> Reach {
+    reach_with(store, from, upstream, |pod, port| {
+        pod.spec
+            .iter()
+            .flat_map(|s| s.containers.iter())
+            .flat_map(|c| c.ports.iter().flatten())
+            .any(|p| p.container_port == port)
+    })
+}
+
+/// [`reach`] with the kubelet's knowledge of which ports a backend pod's processes listen on: a
+/// Service whose target port nobody listens on refuses connections.
+pub fn reach_with(
+    store: &Store,
+    from: &Pod,
+    upstream: &Upstream,
+    listens: impl Fn(&Pod, i32) -> bool,
+) -> Reach {
+    let from_namespace = from.metadata.namespace.as_deref().unwrap_or("");
     let host = upstream.host.trim_end_matches('.');
     let parts: Vec<&str> = host.split('.').collect();
     let in_cluster =
@@ -511,24 +582,159 @@ pub fn reach(store: &Store, from_namespace: &str, upstream: &Upstream) -> Reach 
     };
     let spec = svc.spec.clone().unwrap_or_default();
     let headless = spec.cluster_ip.as_deref() == Some("None");
-    let ready = store
+    let subsets = store
         .get::<Endpoints>(namespace, svc_name)
         .and_then(|e| e.subsets.clone())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    // Ready backends on the wanted port, as (pod name, target port).
+    let backends: Vec<(String, i32)> = subsets
         .iter()
-        .any(|s| {
-            s.addresses.as_ref().is_some_and(|a| !a.is_empty())
-                && s.ports
-                    .iter()
-                    .flatten()
-                    .any(|p| port_matches(&spec, p.port, upstream.port))
-        });
+        .flat_map(|s| {
+            let port = s
+                .ports
+                .iter()
+                .flatten()
+                .find(|p| port_matches(&spec, p.port, upstream.port))
+                .map(|p| p.port);
+            s.addresses
+                .iter()
+                .flatten()
+                .filter_map(move |a| Some((a.target_ref.as_ref()?.name.clone()?, port?)))
+        })
+        .collect();
     let ip = spec.cluster_ip.unwrap_or_default();
-    match (headless, ready) {
-        (_, true) => Reach::Connected,
-        (true, false) => Reach::Unresolvable,
-        (false, false) => Reach::Refused { ip },
+    if backends.is_empty() {
+        return if headless {
+            Reach::Unresolvable
+        } else {
+            Reach::Refused { ip }
+        };
     }
+    let backends: Vec<(&Pod, i32)> = backends
+        .iter()
+        .filter_map(|(pod, port)| Some((store.get::<Pod>(namespace, pod)?.as_ref(), *port)))
+        .collect();
+    let admitted: Vec<&(&Pod, i32)> = backends
+        .iter()
+        .filter(|(to, port)| policies_allow(store, from, to, *port))
+        .collect();
+    if admitted.is_empty() {
+        return Reach::TimedOut { ip };
+    }
+    if admitted.iter().any(|(to, port)| listens(to, *port)) {
+        Reach::Connected
+    } else {
+        Reach::Refused { ip }
+    }
+}
+
+/// Whether NetworkPolicies let `from` open a connection to `to` on `port`: egress policies
+/// selecting the source and ingress policies selecting the destination must each have a rule
+/// admitting the other end, once any such policy isolates that end.
+fn policies_allow(store: &Store, from: &Pod, to: &Pod, port: i32) -> bool {
+    fn isolating<'s>(store: &'s Store, pod: &Pod, direction: &str) -> Vec<&'s NetworkPolicy> {
+        let ns = pod.metadata.namespace.as_deref().unwrap_or("");
+        store
+            .list::<NetworkPolicy>()
+            .map(|p| p.as_ref())
+            .filter(|p| p.metadata.namespace.as_deref() == Some(ns))
+            .filter(|p| {
+                let spec = p.spec.clone().unwrap_or_default();
+                let types = spec.policy_types.clone().unwrap_or_else(|| {
+                    let mut t = vec!["Ingress".to_string()];
+                    if spec.egress.is_some() {
+                        t.push("Egress".into());
+                    }
+                    t
+                });
+                types.iter().any(|t| t == direction)
+                    && spec
+                        .pod_selector
+                        .as_ref()
+                        .is_none_or(|s| crate::selectors::matches(s, pod.metadata.labels.as_ref()))
+            })
+            .collect()
+    }
+    let egress_ok = {
+        let policies = isolating(store, from, "Egress");
+        policies.is_empty()
+            || policies.iter().any(|p| {
+                p.spec
+                    .iter()
+                    .flat_map(|s| s.egress.iter().flatten())
+                    .any(|r| {
+                        peers_match(store, r.to.as_deref(), p, to)
+                            && ports_match(r.ports.as_deref(), to, port)
+                    })
+            })
+    };
+    let ingress_ok = {
+        let policies = isolating(store, to, "Ingress");
+        policies.is_empty()
+            || policies.iter().any(|p| {
+                p.spec
+                    .iter()
+                    .flat_map(|s| s.ingress.iter().flatten())
+                    .any(|r| {
+                        peers_match(store, r.from.as_deref(), p, from)
+                            && ports_match(r.ports.as_deref(), to, port)
+                    })
+            })
+    };
+    egress_ok && ingress_ok
+}
+
+/// Whether a rule's peers include `pod`; no peers means everyone. IP blocks only match when
+/// they cover every address (`0.0.0.0/0`), since pod addresses are not modelled as ranges.
+fn peers_match(
+    store: &Store,
+    peers: Option<&[NetworkPolicyPeer]>,
+    policy: &NetworkPolicy,
+    pod: &Pod,
+) -> bool {
+    let Some(peers) = peers.filter(|p| !p.is_empty()) else {
+        return true;
+    };
+    let policy_ns = policy.metadata.namespace.as_deref().unwrap_or("");
+    let pod_ns = pod.metadata.namespace.as_deref().unwrap_or("");
+    peers.iter().any(|peer| {
+        if let Some(block) = &peer.ip_block {
+            return block.cidr == "0.0.0.0/0";
+        }
+        let ns_ok = match &peer.namespace_selector {
+            None => pod_ns == policy_ns,
+            Some(sel) => {
+                let labels = store
+                    .get::<Namespace>("", pod_ns)
+                    .and_then(|n| n.metadata.labels.clone());
+                crate::selectors::matches(sel, labels.as_ref())
+            }
+        };
+        let pod_ok = peer
+            .pod_selector
+            .as_ref()
+            .is_none_or(|sel| crate::selectors::matches(sel, pod.metadata.labels.as_ref()));
+        ns_ok && pod_ok
+    })
+}
+
+/// Whether a rule's ports include `port` of `pod` (by number or container port name).
+fn ports_match(ports: Option<&[NetworkPolicyPort]>, pod: &Pod, port: i32) -> bool {
+    let Some(ports) = ports.filter(|p| !p.is_empty()) else {
+        return true;
+    };
+    ports.iter().any(|p| match &p.port {
+        None => true,
+        Some(IntOrString::Int(n)) => {
+            *n == port || p.end_port.is_some_and(|end| (*n..=end).contains(&port))
+        }
+        Some(IntOrString::String(name)) => pod
+            .spec
+            .iter()
+            .flat_map(|s| s.containers.iter())
+            .flat_map(|c| c.ports.iter().flatten())
+            .any(|cp| cp.name.as_deref() == Some(name) && cp.container_port == port),
+    })
 }
 
 fn port_matches(

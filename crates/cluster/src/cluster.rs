@@ -640,7 +640,8 @@ impl Cluster {
                 }
             }
             Kind::Service => self.enqueue(Work::Endpoints(k)),
-            Kind::Endpoints => {
+            // Both change who can connect to whom.
+            Kind::Endpoints | Kind::NetworkPolicy => {
                 let dependents: Vec<ObjectKey> = self.runtime.dependents().collect();
                 for d in dependents {
                     self.enqueue(Work::Kubelet(d));
@@ -685,10 +686,7 @@ impl Cluster {
                 self.enqueue(Work::Node(name.to_string()));
                 self.enqueue_pending_pods();
             }
-            Kind::Event
-            | Kind::ServiceAccount
-            | Kind::NetworkPolicy
-            | Kind::HorizontalPodAutoscaler => {}
+            Kind::Event | Kind::ServiceAccount | Kind::HorizontalPodAutoscaler => {}
         }
     }
 

@@ -113,7 +113,7 @@ impl ContainerRuntime {
     fn depends(&self) -> bool {
         self.running
             .as_ref()
-            .is_some_and(|i| !i.program.upstreams.is_empty())
+            .is_some_and(|i| !i.program.upstreams.is_empty() || i.program.database.is_some())
     }
 }
 
@@ -133,6 +133,8 @@ pub struct Instance {
     pub ready: ProbeState,
     pub is_ready: bool,
     pub upstreams_ok: bool,
+    /// The database error last logged, so that each new one is logged once.
+    pub database_error: Option<String>,
     /// Next attempt to reach `program.wait_for`, and how many were made.
     pub wait_next: Option<SimTime>,
     pub wait_attempts: u32,
@@ -523,6 +525,7 @@ impl Cluster {
             started: now,
             is_ready: c.readiness_probe.is_none(),
             upstreams_ok: true,
+            database_error: None,
             wait_next: program
                 .wait_for
                 .as_ref()
@@ -765,7 +768,6 @@ impl Cluster {
         c: &Container,
     ) -> Option<Option<SimTime>> {
         let now = self.now;
-        let ns = pod.metadata.namespace.clone().unwrap_or_default();
         let reporter = Reporter::Kubelet(rt.node.clone());
         let fp = field_path(c);
         let grace = pod
@@ -775,6 +777,8 @@ impl Cluster {
         let ip = rt.ip.clone();
         let current_upstreams =
             self.upstreams_ok(pod, rt.containers[i].running.as_ref().map(|r| &r.program));
+        let database_error =
+            self.database_error(pod, rt.containers[i].running.as_ref().map(|r| &r.program));
         let mut refreshed = false;
         loop {
             let inst = rt.containers[i].running.as_ref()?;
@@ -786,6 +790,20 @@ impl Cluster {
                 if !refreshed {
                     refreshed = true;
                     if let Some(inst) = rt.containers[i].running.as_mut() {
+                        // Each new database error is logged once, as the service would.
+                        if database_error != inst.database_error
+                            && let Some(error) = database_error.as_ref()
+                        {
+                            let ts = crate::logs::ts(now, "%Y-%m-%dT%H:%M:%S%.3fZ");
+                            inst.log.push((
+                                now,
+                                format!(
+                                    "{{\"level\":\"error\",\"ts\":\"{ts}\",\"msg\":\"database unavailable\",\"error\":{}}}",
+                                    serde_json::Value::String(error.clone())
+                                ),
+                            ));
+                        }
+                        inst.database_error = database_error.clone();
                         inst.upstreams_ok = current_upstreams;
                         // Ticks skipped so far succeeded under the old view; resume at now.
                         if let (Some(t), Some(p)) = (inst.live.next, &c.liveness_probe) {
@@ -896,7 +914,7 @@ impl Cluster {
                     let inst = rt.containers[i].running.as_mut()?;
                     let up = inst.program.wait_for.clone()?;
                     inst.wait_attempts += 1;
-                    match apps::reach(&self.store, &ns, &up) {
+                    match self.reach(pod, &up) {
                         Reach::Connected => {
                             inst.connected_at = Some(t);
                             inst.wait_next = None;
@@ -904,6 +922,7 @@ impl Cluster {
                         failure => {
                             let why = match failure {
                                 Reach::Unresolvable => format!("nc: bad address '{}'", up.host),
+                                Reach::TimedOut { .. } => "nc: timeout".to_string(),
                                 _ => format!(
                                     "nc: {}:{} (tcp) failed: Connection refused",
                                     up.host, up.port
@@ -943,12 +962,78 @@ impl Cluster {
         }
     }
 
+    /// Connects from `pod` to `upstream`, knowing which ports the backends' processes listen on.
+    fn reach(&self, pod: &Pod, upstream: &apps::Upstream) -> Reach {
+        apps::reach_with(&self.store, pod, upstream, |to, port| {
+            let (ns, name) = (
+                to.metadata.namespace.as_deref().unwrap_or(""),
+                to.metadata.name.as_deref().unwrap_or(""),
+            );
+            self.runtime.pods.get(&key(ns, name)).is_some_and(|rt| {
+                rt.containers.iter().any(|c| {
+                    c.running.as_ref().is_some_and(|i| {
+                        u16::try_from(port).is_ok_and(|p| i.program.ports.contains(&p))
+                    })
+                })
+            })
+        })
+    }
+
+    /// Why `program`'s database login fails from `pod`, if it has one and it does: the database
+    /// unreachable, or the credentials not the ones the server runs with.
+    fn database_error(&self, pod: &Pod, program: Option<&Program>) -> Option<String> {
+        let db = program?.database.as_ref()?;
+        let up = &db.upstream;
+        match self.reach(pod, up) {
+            Reach::Connected => {}
+            Reach::Unresolvable => {
+                return Some(format!(
+                    "dial tcp: lookup {} on 10.96.0.10:53: no such host",
+                    up.host
+                ));
+            }
+            Reach::Refused { .. } | Reach::TimedOut { .. } => {
+                return Some(format!(
+                    "dial tcp {}:{}: connect: connection refused",
+                    up.host, up.port
+                ));
+            }
+        }
+        // The server that answers: the first ready backend of the database's Service.
+        let from_ns = pod.metadata.namespace.as_deref().unwrap_or("");
+        let parts: Vec<&str> = up.host.split('.').collect();
+        let (svc, ns) = match parts.as_slice() {
+            [svc] => (*svc, from_ns),
+            [svc, ns, ..] => (*svc, *ns),
+            _ => return None,
+        };
+        let endpoints = self
+            .store
+            .get::<k8s_openapi::api::core::v1::Endpoints>(ns, svc)?;
+        let backend = endpoints
+            .subsets
+            .iter()
+            .flatten()
+            .flat_map(|s| s.addresses.iter().flatten())
+            .find_map(|a| a.target_ref.as_ref()?.name.clone())?;
+        let server = self.runtime.pods.get(&key(ns, &backend))?;
+        let env = &server
+            .containers
+            .iter()
+            .find_map(|c| c.running.as_ref())?
+            .program
+            .env;
+        db.login_error(env)
+    }
+
     fn upstreams_ok(&self, pod: &Pod, program: Option<&Program>) -> bool {
-        let ns = pod.metadata.namespace.as_deref().unwrap_or("");
+        if self.database_error(pod, program).is_some() {
+            return false;
+        }
         program.is_none_or(|p| {
             p.upstreams
                 .iter()
-                .all(|u| apps::reach(&self.store, ns, u) == Reach::Connected)
+                .all(|u| self.reach(pod, u) == Reach::Connected)
         })
     }
 

@@ -159,7 +159,7 @@ fn waiting_message(container: &str, pod: &str, reason: &str) -> String {
     format!("container \"{container}\" in pod \"{pod}\" is waiting to start: {detail}")
 }
 
-fn ts(t: SimTime, fmt: &str) -> String {
+pub(crate) fn ts(t: SimTime, fmt: &str) -> String {
     t.timestamp()
         .to_zoned(TimeZone::UTC)
         .strftime(fmt)
