@@ -239,18 +239,9 @@ fn apply_creates_configures_and_leaves_unchanged_like_the_real_kubectl() {
             ("get cm demo -o yaml", None),
             ("apply -f - --dry-run=client", Some(CM)),
             ("apply -f - --dry-run=server", Some(CM)),
-            (
-                "apply -f - --dry-run=server",
-                Some(CM_SHRUNK),
-            ),
-            (
-                "apply -f - --dry-run=client",
-                Some(CM_OTHER),
-            ),
-            (
-                "apply -f - --dry-run=server",
-                Some(CM_OTHER),
-            ),
+            ("apply -f - --dry-run=server", Some(CM_SHRUNK)),
+            ("apply -f - --dry-run=client", Some(CM_OTHER)),
+            ("apply -f - --dry-run=server", Some(CM_OTHER)),
             ("get cm other", None),
             ("apply -f - -o name", Some(CM_OTHER)),
             ("apply -f - -o yaml", Some(CM_OTHER)),
@@ -358,7 +349,10 @@ fn undeclared_fields_are_refused_warned_about_or_ignored_like_the_real_kubectl()
         &[
             ("apply -f -", Some(UNDECLARED)),
             ("create -f -", Some(UNDECLARED)),
-            ("apply --validate=strict -f - --dry-run=server", Some(UNDECLARED)),
+            (
+                "apply --validate=strict -f - --dry-run=server",
+                Some(UNDECLARED),
+            ),
             ("apply --validate=warn -f -", Some(UNDECLARED)),
             ("get cm probe -o yaml", None),
             ("delete cm probe", None),
@@ -385,20 +379,11 @@ fn create_from_a_manifest_prints_what_the_real_kubectl_prints() {
             ("create -f -", Some(CM)),
             ("create -f -", Some(CM)),
             ("create -f - --dry-run=client", Some(CM)),
-            (
-                "create -f - --dry-run=server",
-                Some(CM_OTHER),
-            ),
-            (
-                "create -f - --dry-run=client -o yaml",
-                Some(CM_OTHER),
-            ),
+            ("create -f - --dry-run=server", Some(CM_OTHER)),
+            ("create -f - --dry-run=client -o yaml", Some(CM_OTHER)),
             ("create -f - -o name", Some(CM_OTHER)),
             ("create -f - -o yaml", Some(MULTI)),
-            (
-                "create -f - -n payments --save-config",
-                Some(CM),
-            ),
+            ("create -f - -n payments --save-config", Some(CM)),
             ("get cm demo -n payments -o yaml", None),
             ("apply -f - -n payments", Some(CM_CHANGED)),
             ("create -f -", Some(DEPLOY)),

@@ -760,6 +760,7 @@ fn bad_rollout() {
             &[
                 r#"patch deployment web-app -n frontend --type json -p '[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"nginx:1.25"},{"op":"replace","path":"/spec/template/spec/containers/0/livenessProbe/httpGet/path","value":"/"}]'"#,
             ],
+            &["rollout undo deployment/web-app -n frontend"],
         ],
     );
 }
@@ -783,46 +784,31 @@ fn dependency_scaled_down() {
     );
 }
 
-/// The fix recreates a cluster-scoped StorageClass, which needs `kubectl create -f`/`apply -f`
-/// (not in this branch's in-process kubectl yet); the symptom and the hacks are checked through
-/// kubectl, the two fixes through the API.
 #[test]
 fn missing_storage_class() {
-    let mut c = world();
-    let baseline_sc = c
-        .get::<cluster::k8s_openapi::api::storage::v1::StorageClass>("", "standard-rwo")
-        .unwrap();
-    let incident = Mechanism::MissingStorageClass
-        .default_fault()
-        .inject(&mut c)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let out = kubectl(&mut c, "get pvc -n payments");
-    assert!(out.stdout.contains("Pending"), "{}", out.stdout);
-    let out = kubectl(&mut c, "get events -n payments");
-    assert!(
-        out.stdout
-            .contains("storageclass.storage.k8s.io \"standard-rwo\" not found"),
-        "{}",
-        out.stdout
+    check(
+        Mechanism::MissingStorageClass,
+        &[
+            ("get pvc -n payments", "Pending"),
+            (
+                "get events -n payments",
+                "storageclass.storage.k8s.io \"standard-rwo\" not found",
+            ),
+        ],
+        &[
+            &["apply -f - <<EOF
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: standard-rwo
+provisioner: pd.csi.storage.gke.io
+volumeBindingMode: Immediate
+EOF"],
+            &[
+                r#"echo '{"apiVersion":"storage.k8s.io/v1","kind":"StorageClass","metadata":{"name":"standard-rwo"},"provisioner":"pd.csi.storage.gke.io","volumeBindingMode":"WaitForFirstConsumer"}' | kubectl create -f -"#,
+            ],
+        ],
     );
-    assert!(!incident.grade(&c).resolved);
-    let fresh = |immediate: bool| {
-        let mut sc = (*baseline_sc).clone();
-        sc.metadata = cluster::meta("", "standard-rwo");
-        sc.metadata.annotations = baseline_sc.metadata.annotations.clone();
-        if !immediate {
-            sc.volume_binding_mode = Some("WaitForFirstConsumer".into());
-        }
-        sc
-    };
-    for immediate in [true, false] {
-        let mut f = c.clone();
-        f.create(fresh(immediate)).unwrap();
-        f.advance(AFTER_FIX);
-        let grade = incident.grade(&f);
-        assert!(grade.resolved, "{grade:#?}");
-    }
-    hacks_fail(Mechanism::MissingStorageClass, &incident, &c);
 }
 
 #[test]
