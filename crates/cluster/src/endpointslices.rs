@@ -24,6 +24,11 @@ pub const CONTROLLER_NAME: &str = "endpointslice-controller.k8s.io";
 
 const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
 
+/// A slice's content: its ports and its endpoints.
+type SliceContent = (Vec<EndpointPort>, Vec<Endpoint>);
+/// Ports as (name, number, protocol), to group pods that resolve them alike.
+type PortKey = Vec<(String, i32, String)>;
+
 impl Cluster {
     pub(crate) fn reconcile_endpoint_slices(&mut self, k: &ObjectKey) {
         // A deleted Service's slices go with it through the garbage collector.
@@ -56,7 +61,7 @@ impl Cluster {
             .collect();
         // A slice keeps its port set when it can; the rest are reused before any is created,
         // as the real controller updates its placeholder instead of replacing it.
-        let mut unmatched: Vec<(Vec<EndpointPort>, Vec<Endpoint>)> = Vec::new();
+        let mut unmatched: Vec<SliceContent> = Vec::new();
         let mut free: Vec<Arc<EndpointSlice>> = existing.clone();
         let mut updates: Vec<(Arc<EndpointSlice>, Vec<EndpointPort>, Vec<Endpoint>)> = Vec::new();
         for (ports, endpoints) in desired {
@@ -91,13 +96,12 @@ impl Cluster {
 
     /// Endpoints grouped by their resolved ports; one empty group (the placeholder) when no pod
     /// is in.
-    fn desired_slices(&self, svc: &Service) -> Vec<(Vec<EndpointPort>, Vec<Endpoint>)> {
+    fn desired_slices(&self, svc: &Service) -> Vec<SliceContent> {
         let namespace = svc.metadata.namespace.as_deref().unwrap_or("");
         let spec = svc.spec.clone().unwrap_or_default();
         let selector = spec.selector.clone().unwrap_or_default();
         let publish_not_ready = spec.publish_not_ready_addresses.unwrap_or(false);
-        let mut groups: BTreeMap<Vec<(String, i32, String)>, (Vec<EndpointPort>, Vec<Endpoint>)> =
-            BTreeMap::new();
+        let mut groups: BTreeMap<PortKey, SliceContent> = BTreeMap::new();
         for pod in self
             .store
             .list_in::<Pod>(namespace)
@@ -132,7 +136,7 @@ impl Cluster {
                     })
                 })
                 .collect();
-            let key = ports
+            let key: PortKey = ports
                 .iter()
                 .map(|p| {
                     (
