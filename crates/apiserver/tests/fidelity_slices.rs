@@ -10,7 +10,7 @@ mod common;
 
 use apiserver::ClockMode;
 use common::Server;
-use common::fidelity::{check_over_states, states};
+use common::fidelity::{check_in_sequence, check_over_states, states};
 
 const STRICT: &[&str] = &[
     // Every Service, one by one and all together.
@@ -101,6 +101,27 @@ fn describe_node_prints_the_lease_as_kubectl_does() {
         "{} commands differ:\n\n{}",
         differences.len(),
         differences.join("\n")
+    );
+}
+
+#[test]
+fn slices_follow_scaling_and_go_with_their_service() {
+    let mut cluster = cluster::Cluster::baseline(1);
+    cluster.advance(std::time::Duration::from_secs(300));
+    check_in_sequence(
+        cluster,
+        &[
+            "scale deployment payment-api -n payments --replicas=0",
+            "get endpointslices -n payments",
+            "describe svc payment-api -n payments",
+            "describe endpointslice payment-api-cbp4z -n payments",
+            "get endpointslice payment-api-cbp4z -n payments -o json",
+            "scale deployment payment-api -n payments --replicas=2",
+            "get endpointslices -n payments",
+            "delete svc payment-api -n payments",
+            "get endpointslices -n payments",
+            "describe svc -n payments",
+        ],
     );
 }
 
