@@ -87,6 +87,13 @@ impl Schema for StorageClass {}
 impl Schema for Lease {}
 
 impl Schema for EndpointSlice {
+    /// The registry counts every change but to metadata.
+    fn tracks_generation() -> bool {
+        true
+    }
+    fn same_spec(a: &Self, b: &Self) -> bool {
+        (&a.address_type, &a.endpoints, &a.ports) == (&b.address_type, &b.endpoints, &b.ports)
+    }
     /// `SetDefaults_EndpointPort`: an unnamed port is named `""`, the protocol is TCP.
     fn apply_defaults(&mut self, _ctx: &mut Ctx<'_>) {
         for port in self.ports.iter_mut().flatten() {

@@ -11,6 +11,7 @@ use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointPort
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use crate::admission::Schema;
 use crate::cluster::{Cluster, DeleteOptions};
 use crate::selectors::{is_ready, matches_map};
 use crate::store::ObjectKey;
@@ -86,6 +87,9 @@ impl Cluster {
             updated.ports = (!ports.is_empty()).then_some(ports);
             updated.endpoints = endpoints;
             updated.metadata.labels = Some(slice_labels(&svc));
+            if !EndpointSlice::same_spec(&old, &updated) {
+                updated.metadata.generation = Some(old.metadata.generation.unwrap_or(1) + 1);
+            }
             self.commit_if_changed(updated, &old);
         }
         for surplus in free {

@@ -109,6 +109,7 @@ fn slices_follow_pods_and_go_with_their_service() {
     assert_eq!(empty[0].metadata.name, name);
     assert!(empty[0].endpoints.is_empty());
     assert_eq!(empty[0].ports, None);
+    assert!(empty[0].metadata.generation > before[0].metadata.generation);
 
     // Pods back: the same slice carries them again.
     scale(&mut c, "payments", "payment-api", 3);
