@@ -11,6 +11,7 @@ use k8s_openapi::api::apps::v1::{
     StatefulSetUpdateStrategy,
 };
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::LoadBalancerStatus;
 use k8s_openapi::api::core::v1::{
     ConfigMap, ConfigMapProjection, Container, DownwardAPIProjection, DownwardAPIVolumeFile,
@@ -21,6 +22,7 @@ use k8s_openapi::api::core::v1::{
     ServiceAccountTokenProjection, ServiceStatus, Toleration, Volume, VolumeMount,
     VolumeProjection,
 };
+use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -82,6 +84,54 @@ impl Schema for Endpoints {}
 impl Schema for Event {}
 impl Schema for ServiceAccount {}
 impl Schema for StorageClass {}
+impl Schema for Lease {}
+
+impl Schema for EndpointSlice {
+    /// The registry counts every change but to metadata.
+    fn tracks_generation() -> bool {
+        true
+    }
+    fn same_spec(a: &Self, b: &Self) -> bool {
+        (&a.address_type, &a.endpoints, &a.ports) == (&b.address_type, &b.endpoints, &b.ports)
+    }
+    /// `SetDefaults_EndpointPort`: an unnamed port is named `""`, the protocol is TCP.
+    fn apply_defaults(&mut self, _ctx: &mut Ctx<'_>) {
+        for port in self.ports.iter_mut().flatten() {
+            port.name.get_or_insert_default();
+            port.protocol.get_or_insert_with(|| "TCP".into());
+        }
+    }
+    fn validate(&self, old: Option<&Self>) -> Vec<FieldError> {
+        let mut errs = Vec::new();
+        const TYPES: &[&str] = &["FQDN", "IPv4", "IPv6"];
+        if self.address_type.is_empty() {
+            errs.push(FieldError::required("addressType", ""));
+        } else if !TYPES.contains(&self.address_type.as_str()) {
+            errs.push(FieldError::unsupported(
+                "addressType",
+                quoted(&self.address_type),
+                TYPES,
+            ));
+        } else if let Some(old) = old
+            && old.address_type != self.address_type
+        {
+            errs.push(FieldError::invalid(
+                "addressType",
+                quoted(&self.address_type),
+                "field is immutable",
+            ));
+        }
+        for (i, endpoint) in self.endpoints.iter().enumerate() {
+            if endpoint.addresses.is_empty() {
+                errs.push(FieldError::required(
+                    format!("endpoints[{i}].addresses"),
+                    "must contain at least 1 address",
+                ));
+            }
+        }
+        errs
+    }
+}
 
 impl Schema for Node {
     fn keep_status(new: &mut Self, old: &Self) {

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{ReplicaSet, StatefulSet};
+use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{Namespace, PersistentVolumeClaim, Pod, ResourceQuota, Service};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -41,6 +43,7 @@ impl Default for ClusterConfig {
 pub(crate) enum Work {
     Namespace(String),
     Node(String),
+    NodeLease(String),
     StorageClaim(ObjectKey),
     Deployment(ObjectKey),
     StatefulSet(ObjectKey),
@@ -49,6 +52,7 @@ pub(crate) enum Work {
     Schedule(ObjectKey),
     Kubelet(ObjectKey),
     Endpoints(ObjectKey),
+    EndpointSlices(ObjectKey),
     CollectGarbage(String),
     ExpireEvents,
 }
@@ -134,6 +138,16 @@ impl Cluster {
         });
         self.apply_value(endpoints)
             .expect("bootstrap endpoints are valid");
+        // The API server keeps its own slice, not the controller.
+        let slice = serde_json::json!({
+            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": {"name": "kubernetes", "namespace": "default", "labels": {"kubernetes.io/service-name": "kubernetes"}},
+            "addressType": "IPv4",
+            "endpoints": [{"addresses": ["10.128.0.100"], "conditions": {"ready": true}}],
+            "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]
+        });
+        self.apply_value(slice)
+            .expect("bootstrap endpoint slice is valid");
         self.settle();
     }
 
@@ -234,6 +248,7 @@ impl Cluster {
             match work {
                 Work::Namespace(name) => self.reconcile_namespace(&name),
                 Work::Node(name) => self.reconcile_node(&name),
+                Work::NodeLease(name) => self.renew_node_lease(&name),
                 Work::StorageClaim(k) => self.reconcile_claim(&k),
                 Work::Deployment(k) => self.reconcile_deployment(&k),
                 Work::StatefulSet(k) => self.reconcile_statefulset(&k),
@@ -242,6 +257,7 @@ impl Cluster {
                 Work::Schedule(k) => self.schedule_pod(&k),
                 Work::Kubelet(k) => self.sync_pod(&k),
                 Work::Endpoints(k) => self.reconcile_endpoints(&k),
+                Work::EndpointSlices(k) => self.reconcile_endpoint_slices(&k),
                 Work::CollectGarbage(uid) => self.collect_garbage(&uid),
                 Work::ExpireEvents => self.expire_events(),
             }
@@ -632,6 +648,7 @@ impl Cluster {
                     }
                 }
                 self.enqueue_namespace::<Service>(namespace, Work::Endpoints);
+                self.enqueue_namespace::<Service>(namespace, Work::EndpointSlices);
                 self.enqueue_namespace::<ResourceQuota>(namespace, Work::Quota);
                 self.enqueue_namespace::<PersistentVolumeClaim>(namespace, Work::StorageClaim);
                 // A pod gone frees node capacity for pods waiting to be scheduled.
@@ -639,7 +656,10 @@ impl Cluster {
                     self.enqueue_pending_pods();
                 }
             }
-            Kind::Service => self.enqueue(Work::Endpoints(k)),
+            Kind::Service => {
+                self.enqueue(Work::Endpoints(k.clone()));
+                self.enqueue(Work::EndpointSlices(k));
+            }
             // Both change who can connect to whom.
             Kind::Endpoints | Kind::NetworkPolicy => {
                 let dependents: Vec<ObjectKey> = self.runtime.dependents().collect();
@@ -686,7 +706,11 @@ impl Cluster {
                 self.enqueue(Work::Node(name.to_string()));
                 self.enqueue_pending_pods();
             }
-            Kind::Event | Kind::ServiceAccount | Kind::HorizontalPodAutoscaler => {}
+            Kind::Event
+            | Kind::EndpointSlice
+            | Kind::Lease
+            | Kind::ServiceAccount
+            | Kind::HorizontalPodAutoscaler => {}
         }
     }
 
@@ -747,6 +771,21 @@ impl Cluster {
             .collect();
         for (ns, name) in pods {
             let _ = self.delete::<Pod>(&ns, &name, background);
+        }
+        self.delete_owned::<EndpointSlice>(uid);
+        self.delete_owned::<Lease>(uid);
+    }
+
+    fn delete_owned<T: Schema>(&mut self, uid: &str) {
+        let owned: Vec<(String, String)> = self
+            .store
+            .list::<T>()
+            .filter(|o| Self::owned_by(o.metadata(), uid))
+            .map(|o| ns_name(o.as_ref()))
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        for (ns, name) in owned {
+            let _ = self.delete::<T>(&ns, &name, DeleteOptions::default());
         }
     }
 

@@ -12,9 +12,11 @@
 mod admission;
 pub mod apps;
 mod cluster;
+pub mod endpointslices;
 pub mod error;
 mod events;
 pub mod kubelet;
+pub mod leases;
 pub mod logs;
 pub mod manifests;
 pub mod metrics;

@@ -7,10 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{
     ConfigMap, Endpoints, Event, Namespace, Node, NodeCondition, PersistentVolumeClaim, Pod,
     ResourceQuota, ResourceQuotaStatus, Secret, Service, ServiceAccount,
 };
+use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
@@ -60,6 +62,8 @@ impl Cluster {
         self.delete_all_in::<Pod>(name, opts);
         self.delete_all_in::<Service>(name, opts);
         self.delete_all_in::<Endpoints>(name, opts);
+        self.delete_all_in::<EndpointSlice>(name, opts);
+        self.delete_all_in::<Lease>(name, opts);
         self.delete_all_in::<ConfigMap>(name, opts);
         self.delete_all_in::<Secret>(name, opts);
         self.delete_all_in::<ServiceAccount>(name, opts);
@@ -83,6 +87,7 @@ impl Cluster {
         let Some(node) = self.store.get::<Node>("", name).cloned() else {
             return;
         };
+        self.ensure_node_lease(name);
         if node
             .status
             .as_ref()

@@ -7,10 +7,12 @@ use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{
     ConfigMap, Endpoints, Event, Namespace, Node, PersistentVolumeClaim, Pod, ResourceQuota,
     Secret, Service, ServiceAccount,
 };
+use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -215,6 +217,8 @@ kinds! {
     StorageClass => StorageClass, storageclasses, "storageclasses", &["sc"];
     NetworkPolicy => NetworkPolicy, networkpolicies, "networkpolicies", &["netpol"];
     HorizontalPodAutoscaler => HorizontalPodAutoscaler, horizontalpodautoscalers, "horizontalpodautoscalers", &["hpa"];
+    EndpointSlice => EndpointSlice, endpointslices, "endpointslices", &[];
+    Lease => Lease, leases, "leases", &[];
 }
 
 impl Store {

@@ -9,6 +9,7 @@ mod apps;
 mod core;
 mod pod;
 mod policy;
+mod slices;
 pub mod tabwriter;
 
 /// A pod template as `rollout history --revision=N` prints it: `describe`'s layout, written
@@ -190,7 +191,7 @@ fn unsupported(what: &str) -> Output {
 
 /// Kinds without a describer here: refused rather than misprinted.
 fn describable(kind: Kind) -> bool {
-    !matches!(kind, Kind::Event)
+    !matches!(kind, Kind::Event | Kind::Lease)
 }
 
 /// The description of one object that exists.
@@ -213,7 +214,8 @@ fn describe_object(ctx: &Context, kind: Kind, ns: &str, name: &str) -> String {
         Kind::ResourceQuota => get(c, ns, name).map(|q| core::quota(&q)),
         Kind::HorizontalPodAutoscaler => get(c, ns, name).map(|h| policy::hpa(ctx, &h)),
         Kind::NetworkPolicy => get(c, ns, name).map(|n| policy::network_policy(&n)),
-        Kind::Event => None,
+        Kind::EndpointSlice => get(c, ns, name).map(|e| slices::endpoint_slice(ctx, &e)),
+        Kind::Event | Kind::Lease => None,
     }
     .unwrap_or_default()
 }

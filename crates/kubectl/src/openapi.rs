@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use cluster::Kind;
-use cluster::k8s_openapi::api::{apps, autoscaling, core, networking, storage};
+use cluster::k8s_openapi::api::{
+    apps, autoscaling, coordination, core, discovery, networking, storage,
+};
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde_json::{Map, Value, json};
 
@@ -92,6 +94,8 @@ fn subschema(kind: Kind, generator: &mut SchemaGenerator) {
         Kind::StorageClass => of!(storage::v1::StorageClass),
         Kind::NetworkPolicy => of!(networking::v1::NetworkPolicy),
         Kind::HorizontalPodAutoscaler => of!(autoscaling::v2::HorizontalPodAutoscaler),
+        Kind::EndpointSlice => of!(discovery::v1::EndpointSlice),
+        Kind::Lease => of!(coordination::v1::Lease),
     }
 }
 

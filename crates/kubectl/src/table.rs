@@ -62,6 +62,8 @@ pub fn columns(kind: Kind) -> &'static [ColumnDefinition] {
         Kind::StorageClass => columns::STORAGE_CLASS,
         Kind::NetworkPolicy => columns::NETWORK_POLICY,
         Kind::HorizontalPodAutoscaler => columns::HORIZONTAL_POD_AUTOSCALER,
+        Kind::EndpointSlice => columns::ENDPOINT_SLICE,
+        Kind::Lease => columns::LEASE,
     }
 }
 
@@ -102,6 +104,8 @@ fn typed_cells(kind: Kind, object: &dyn Any, now: SimTime) -> Option<Vec<Value>>
         Kind::HorizontalPodAutoscaler => {
             printers::horizontal_pod_autoscaler(downcast(object)?, now)
         }
+        Kind::EndpointSlice => printers::endpoint_slice(downcast(object)?, now),
+        Kind::Lease => printers::lease(downcast(object)?, now),
     })
 }
 

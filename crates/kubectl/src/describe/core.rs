@@ -53,6 +53,11 @@ pub(crate) fn service(ctx: &Context, s: &Service) -> String {
     let m = &s.metadata;
     let spec = s.spec.clone().unwrap_or_default();
     head(&mut w, m);
+    let slices = super::slices::service_slices(
+        ctx.cluster,
+        m.namespace.as_deref().unwrap_or(""),
+        m.name.as_deref().unwrap_or(""),
+    );
     let selector = format_map(spec.selector.as_ref());
     w.push(&format!("Selector:\t{selector}\n"));
     w.push(&format!("Type:\t{}\n", spec.type_.as_deref().unwrap_or("")));
@@ -108,8 +113,11 @@ pub(crate) fn service(ctx: &Context, s: &Service) -> String {
         if let Some(np) = p.node_port.filter(|n| *n != 0) {
             w.push(&format!("NodePort:\t{name}\t{np}/{proto}\n"));
         }
-        // kubectl 1.33 reads EndpointSlices, which this API server does not serve.
-        w.push("Endpoints:\t<none>\n");
+        let name = p.name.as_deref().unwrap_or("");
+        w.push(&format!(
+            "Endpoints:\t{}\n",
+            super::slices::format_endpoint_slices(&slices, name)
+        ));
     }
     w.push(&format!(
         "Session Affinity:\t{}\n",
@@ -755,8 +763,7 @@ pub(crate) fn node(ctx: &Context, n: &Node) -> String {
         "Unschedulable:\t{}\n",
         super::go_bool(spec.unschedulable == Some(true))
     ));
-    // This API server serves no Leases.
-    w.push("Lease:\tFailed to get lease: the server could not find the requested resource\n");
+    super::slices::node_lease(ctx.cluster, &mut w, m.name.as_deref().unwrap_or(""));
     if let Some(conds) = status.conditions.as_deref().filter(|c| !c.is_empty()) {
         w.push(
             "Conditions:\n  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage\n",

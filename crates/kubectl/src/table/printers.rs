@@ -9,10 +9,12 @@ use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::{
     HorizontalPodAutoscaler, MetricSpec, MetricStatus, MetricTarget,
 };
+use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{
     ConfigMap, Container, Endpoints, Event, Namespace, Node, PersistentVolumeClaim, ResourceQuota,
     Secret, Service, ServiceAccount,
 };
+use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -199,6 +201,61 @@ pub(super) fn endpoints(ep: &Endpoints, now: SimTime) -> Vec<Value> {
         json!(name_of(&ep.metadata)),
         json!(format_endpoints(ep)),
         age(&ep.metadata, now),
+    ]
+}
+
+pub(super) fn endpoint_slice(slice: &EndpointSlice, now: SimTime) -> Vec<Value> {
+    // `formatDiscoveryPorts`: a port's number, else its name, else `*`.
+    let ports = slice
+        .ports
+        .iter()
+        .flatten()
+        .map(|p| match (p.port, &p.name) {
+            (Some(n), _) => n.to_string(),
+            (None, Some(name)) => name.clone(),
+            (None, None) => "*".to_string(),
+        });
+    let addresses = slice
+        .endpoints
+        .iter()
+        .flat_map(|e| e.addresses.iter().cloned());
+    vec![
+        json!(name_of(&slice.metadata)),
+        json!(slice.address_type),
+        json!(list_with_more(ports)),
+        json!(list_with_more(addresses)),
+        age(&slice.metadata, now),
+    ]
+}
+
+/// `listWithMoreString`: the first three, a count of the rest, `<unset>` for none.
+fn list_with_more(items: impl Iterator<Item = String>) -> String {
+    const MAX: usize = 3;
+    let mut list = Vec::new();
+    let mut count = 0usize;
+    for item in items {
+        if list.len() < MAX {
+            list.push(item);
+        }
+        count += 1;
+    }
+    match (count > MAX, list.is_empty()) {
+        (true, _) => format!("{} + {} more...", list.join(","), count - MAX),
+        (false, true) => "<unset>".to_string(),
+        (false, false) => list.join(","),
+    }
+}
+
+pub(super) fn lease(lease: &Lease, now: SimTime) -> Vec<Value> {
+    let holder = lease
+        .spec
+        .as_ref()
+        .and_then(|s| s.holder_identity.clone())
+        .unwrap_or_default();
+    vec![
+        json!(name_of(&lease.metadata)),
+        json!(holder),
+        age(&lease.metadata, now),
     ]
 }
 
