@@ -13,7 +13,7 @@ mod common;
 
 use apiserver::ClockMode;
 use common::Server;
-use common::fidelity::{check_over_states, states};
+use common::fidelity::{check_over_states, check_over_states_masked, compare_masked};
 
 /// Commands whose output does not depend on kubectl's clock.
 const STRICT: &[&str] = &[
@@ -100,48 +100,8 @@ fn describe_prints_what_the_real_kubectl_prints() {
 
 #[test]
 fn describe_with_events_matches_but_for_wall_clock_ages() {
-    let differences: Vec<String> = std::thread::scope(|scope| {
-        let workers: Vec<_> = states()
-            .into_iter()
-            .map(|(state, cluster)| {
-                scope.spawn(move || {
-                    let server = Server::start(cluster.clone(), 33, ClockMode::Frozen);
-                    let mut local = cluster;
-                    MASKED
-                        .iter()
-                        .filter_map(|command| check_masked(&server, &mut local, command))
-                        .map(|diff| format!("[{state}] {diff}"))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("a worker panicked"))
-            .collect()
-    });
-    assert!(
-        differences.is_empty(),
-        "{} commands differ:\n\n{}",
-        differences.len(),
-        differences.join("\n")
-    );
-}
-
-fn check_masked(server: &Server, local: &mut cluster::Cluster, command: &str) -> Option<String> {
-    let args = shell_words::split(command).unwrap();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (stdout, stderr, code) = server.kubectl(&args);
-    let ours = kubectl::exec::run(local, command);
-    let (real, mine) = (mask_ages(&stdout), mask_ages(&ours.stdout));
-    let same = (mine.as_str(), ours.stderr.as_str(), ours.exit_code)
-        == (real.as_str(), stderr.as_str(), code);
-    (!same).then(|| {
-        format!(
-            "kubectl {command}\n--- real (exit {code}, ages masked)\n{real}{stderr}--- in-process (exit {}, ages masked)\n{mine}{}",
-            ours.exit_code, ours.stderr
-        )
-    })
+    let checked = check_over_states_masked(MASKED, mask_ages);
+    assert_eq!(checked, MASKED.len() * 10);
 }
 
 /// Replaces each age in Events tables and node pod tables with `?`, keeping `(xN over ?)`.
@@ -338,7 +298,7 @@ fn describe_objects_with_many_events() {
         "describe deploy payment-gateway -n payments",
     ]
     .iter()
-    .filter_map(|command| check_masked(&server, &mut local, command))
+    .filter_map(|command| compare_masked(&server, &mut local, command, mask_ages))
     .collect();
     assert!(differences.is_empty(), "{}", differences.join("\n"));
 }
