@@ -1,6 +1,8 @@
 //! The HorizontalPodAutoscaler (autoscaling/v2) and NetworkPolicy describers.
 
-use cluster::k8s_openapi::api::autoscaling::v2::{HPAScalingRules, HorizontalPodAutoscaler};
+use cluster::k8s_openapi::api::autoscaling::v2::{
+    HPAScalingRules, HorizontalPodAutoscaler, MetricTarget, MetricValueStatus,
+};
 use cluster::k8s_openapi::api::networking::v1::{
     NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort,
 };
@@ -44,31 +46,11 @@ pub(crate) fn hpa(ctx: &Context, h: &HorizontalPodAutoscaler) -> String {
             "Resource" => {
                 let Some(r) = &metric.resource else { continue };
                 w.write(1, &format!("resource {} on pods", r.name));
-                if let Some(avg) = &r.target.average_value {
-                    let now = cur
-                        .and_then(|c| c.resource.as_ref())
-                        .map(|c| q(c.current.average_value.as_ref()))
-                        .unwrap_or_else(|| "<unknown>".into());
-                    w.push(&format!(":\t{now} / {}\n", avg.0));
-                } else {
-                    let now = cur
-                        .and_then(|c| c.resource.as_ref())
-                        .and_then(|c| {
-                            c.current
-                                .average_utilization
-                                .map(|u| format!("{u}% ({})", q(c.current.average_value.as_ref())))
-                        })
-                        .unwrap_or_else(|| "<unknown>".into());
-                    let goal = r
-                        .target
-                        .average_utilization
-                        .map(|u| format!("{u}%"))
-                        .unwrap_or_else(|| "<auto>".into());
-                    w.write(
-                        1,
-                        &format!("(as a percentage of request):\t{now} / {goal}\n"),
-                    );
-                }
+                resource_target(
+                    &mut w,
+                    &r.target,
+                    cur.and_then(|c| c.resource.as_ref()).map(|c| &c.current),
+                );
             }
             "ContainerResource" => {
                 let Some(r) = &metric.container_resource else {
@@ -81,31 +63,12 @@ pub(crate) fn hpa(ctx: &Context, h: &HorizontalPodAutoscaler) -> String {
                         r.name, r.container
                     ),
                 );
-                if let Some(avg) = &r.target.average_value {
-                    let now = cur
-                        .and_then(|c| c.container_resource.as_ref())
-                        .map(|c| q(c.current.average_value.as_ref()))
-                        .unwrap_or_else(|| "<unknown>".into());
-                    w.push(&format!(":\t{now} / {}\n", avg.0));
-                } else {
-                    let now = cur
-                        .and_then(|c| c.container_resource.as_ref())
-                        .and_then(|c| {
-                            c.current
-                                .average_utilization
-                                .map(|u| format!("{u}% ({})", q(c.current.average_value.as_ref())))
-                        })
-                        .unwrap_or_else(|| "<unknown>".into());
-                    let goal = r
-                        .target
-                        .average_utilization
-                        .map(|u| format!("{u}%"))
-                        .unwrap_or_else(|| "<auto>".into());
-                    w.write(
-                        1,
-                        &format!("(as a percentage of request):\t{now} / {goal}\n"),
-                    );
-                }
+                resource_target(
+                    &mut w,
+                    &r.target,
+                    cur.and_then(|c| c.container_resource.as_ref())
+                        .map(|c| &c.current),
+                );
             }
             "Pods" => {
                 let Some(p) = &metric.pods else { continue };
@@ -415,5 +378,31 @@ fn rules_text(
         if i + 1 != rules.len() {
             w.push(&format!("{INDENT}----------\n"));
         }
+    }
+}
+
+/// A resource metric's current value against its target: an average value, or a percentage of
+/// the pods' requests.
+fn resource_target(w: &mut Writer, target: &MetricTarget, current: Option<&MetricValueStatus>) {
+    if let Some(avg) = &target.average_value {
+        let now = current
+            .map(|c| q(c.average_value.as_ref()))
+            .unwrap_or_else(|| "<unknown>".into());
+        w.push(&format!(":\t{now} / {}\n", avg.0));
+    } else {
+        let now = current
+            .and_then(|c| {
+                c.average_utilization
+                    .map(|u| format!("{u}% ({})", q(c.average_value.as_ref())))
+            })
+            .unwrap_or_else(|| "<unknown>".into());
+        let goal = target
+            .average_utilization
+            .map(|u| format!("{u}%"))
+            .unwrap_or_else(|| "<auto>".into());
+        w.write(
+            1,
+            &format!("(as a percentage of request):\t{now} / {goal}\n"),
+        );
     }
 }
