@@ -471,16 +471,12 @@ impl FromStr for CatalogueFault {
     type Err = CatalogueError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let syntax = || CatalogueError::Syntax(s.to_string());
-        let (kind, target) = s.split_once(':').ok_or_else(syntax)?;
-        let (namespace, workload) = target.split_once('/').ok_or_else(syntax)?;
+        let (kind, namespace, workload) = crate::faults::split_spec(s).ok_or_else(syntax)?;
         let mechanism = CATALOGUE
             .iter()
             .find(|i| i.name == kind)
             .map(|i| i.mechanism)
             .ok_or_else(syntax)?;
-        if namespace.is_empty() || workload.is_empty() || workload.contains('/') {
-            return Err(syntax());
-        }
         Ok(CatalogueFault {
             mechanism,
             namespace: namespace.into(),

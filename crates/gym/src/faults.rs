@@ -73,20 +73,24 @@ pub enum FaultError {
     },
 }
 
+/// Splits a `KIND:NAMESPACE/NAME` spec, the syntax of basic and catalogue faults alike.
+pub(crate) fn split_spec(s: &str) -> Option<(&str, &str, &str)> {
+    let (kind, target) = s.split_once(':')?;
+    let (namespace, name) = target.split_once('/')?;
+    (!namespace.is_empty() && !name.is_empty() && !name.contains('/'))
+        .then_some((kind, namespace, name))
+}
+
 impl FromStr for FaultSpec {
     type Err = FaultError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let syntax = || FaultError::Syntax(s.to_string());
-        let (kind, target) = s.split_once(':').ok_or_else(syntax)?;
-        let (namespace, deployment) = target.split_once('/').ok_or_else(syntax)?;
+        let (kind, namespace, deployment) = split_spec(s).ok_or_else(syntax)?;
         let fault = FAULTS
             .iter()
             .find(|(n, _)| *n == kind)
             .map(|(_, f)| *f)
             .ok_or_else(syntax)?;
-        if namespace.is_empty() || deployment.is_empty() || deployment.contains('/') {
-            return Err(syntax());
-        }
         Ok(FaultSpec {
             fault,
             namespace: namespace.into(),
