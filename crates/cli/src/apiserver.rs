@@ -1,12 +1,9 @@
 //! `kube-sre-gym apiserver`: serve the simulated cluster's Kubernetes API for the real kubectl.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::{Context, bail};
 use apiserver::{ClockMode, ServerConfig, ServingCert, Shared};
-use cluster::Cluster;
-use gym::FaultSpec;
 use rand::RngExt;
 
 #[derive(clap::Args)]
@@ -15,15 +12,8 @@ pub struct Args {
     host: String,
     #[arg(long, default_value_t = 6443)]
     port: u16,
-    /// Seed of the simulated cluster.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// A fault to inject before serving, e.g. oom:payments/payment-api (repeatable).
-    #[arg(long = "fault", value_name = "SPEC")]
-    faults: Vec<FaultSpec>,
-    /// Simulated time to run after injecting, e.g. 5m.
-    #[arg(long, default_value = "0s", value_parser = parse_duration)]
-    advance: Duration,
+    #[command(flatten)]
+    world: crate::world::WorldArgs,
     /// The Kubernetes minor version to report (the kubectl dispatcher picks its binary by it).
     #[arg(long, default_value = "1.33", value_parser = parse_kube_version)]
     kube_version: u32,
@@ -36,10 +26,6 @@ pub struct Args {
     /// Keep simulated time still (reproducible output) instead of following wall time.
     #[arg(long)]
     frozen_clock: bool,
-}
-
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    cluster::parse_duration(s).map_err(|e| e.to_string())
 }
 
 fn parse_kube_version(s: &str) -> Result<u32, String> {
@@ -57,13 +43,7 @@ fn parse_kube_version(s: &str) -> Result<u32, String> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let mut cluster = Cluster::baseline(args.seed);
-    for fault in &args.faults {
-        fault
-            .inject(&mut cluster)
-            .with_context(|| format!("injecting {}", fault.fault))?;
-    }
-    cluster.advance(args.advance);
+    let cluster = args.world.build()?;
     let token = args.token.clone().unwrap_or_else(|| {
         let bytes: [u8; 16] = rand::rng().random();
         bytes.iter().map(|b| format!("{b:02x}")).collect()

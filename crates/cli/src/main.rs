@@ -3,7 +3,9 @@
 
 mod apiserver;
 mod kubectl;
+mod scenarios;
 mod simulate;
+mod world;
 
 use clap::{Parser, Subcommand};
 
@@ -31,6 +33,9 @@ enum Command {
     Apiserver(apiserver::Args),
     /// Run one kubectl command in process against a fresh simulated cluster.
     Kubectl(kubectl::Args),
+    /// Browse the fault catalogue and the generated incidents.
+    #[command(subcommand)]
+    Scenarios(scenarios::Command),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -42,5 +47,6 @@ fn main() -> anyhow::Result<()> {
         Command::Simulate(args) => simulate::run(args),
         Command::Apiserver(args) => apiserver::run(args),
         Command::Kubectl(args) => std::process::exit(kubectl::run(args)?),
+        Command::Scenarios(command) => scenarios::run(command),
     }
 }

@@ -99,31 +99,73 @@ pub struct Grade {
 impl Incident {
     /// Grades the cluster's current state; `cluster` itself is not advanced (a fork is).
     pub fn grade(&self, cluster: &Cluster) -> Grade {
-        let mut problems = self.health(cluster);
-        problems.extend(self.intended(cluster));
-        let collateral = self.collateral(cluster);
-        let before = self.restarts(cluster);
-        let mut fork = cluster.clone();
-        fork.advance(STABILITY_HORIZON);
-        let later = format!(
-            "after {} simulated minutes",
-            STABILITY_HORIZON.as_secs() / 60
-        );
-        problems.extend(
-            self.health(&fork)
-                .into_iter()
-                .map(|p| format!("{later}: {p}")),
-        );
-        for (pod, n) in self.restarts(&fork) {
-            if before.get(&pod).is_some_and(|b| n > *b) {
-                problems.push(format!("{later}: pod {pod} restarted"));
+        grade(std::slice::from_ref(self), &self.baseline, cluster)
+    }
+}
+
+/// Grades several incidents injected one after another into one world: all of them resolved,
+/// and no damage against `before`, the world as it was before the first fault.
+pub(crate) fn grade(incidents: &[Incident], before: &Baseline, cluster: &Cluster) -> Grade {
+    let scope = Scope::of(incidents, before);
+    let mut problems = scope.health(cluster);
+    for incident in incidents {
+        problems.extend(incident.intended(cluster));
+    }
+    let collateral = scope.collateral(cluster);
+    let restarts_now = scope.restarts(cluster);
+    let mut fork = cluster.clone();
+    fork.advance(STABILITY_HORIZON);
+    let later = format!(
+        "after {} simulated minutes",
+        STABILITY_HORIZON.as_secs() / 60
+    );
+    problems.extend(
+        scope
+            .health(&fork)
+            .into_iter()
+            .map(|p| format!("{later}: {p}")),
+    );
+    for (pod, n) in scope.restarts(&fork) {
+        if restarts_now.get(&pod).is_some_and(|b| n > *b) {
+            problems.push(format!("{later}: pod {pod} restarted"));
+        }
+    }
+    let mut seen = BTreeSet::new();
+    problems.retain(|p| seen.insert(p.clone()));
+    Grade {
+        resolved: problems.is_empty() && collateral.is_empty(),
+        problems,
+        collateral,
+    }
+}
+
+/// What must be healthy, and what counts as touched with cause.
+struct Scope<'a> {
+    workloads: Vec<Workload>,
+    services: Vec<(String, String)>,
+    before: &'a Baseline,
+}
+
+impl<'a> Scope<'a> {
+    fn of(incidents: &[Incident], before: &'a Baseline) -> Scope<'a> {
+        let mut workloads: Vec<Workload> = Vec::new();
+        let mut services: Vec<(String, String)> = Vec::new();
+        for i in incidents {
+            for w in &i.workloads {
+                if !workloads.contains(w) {
+                    workloads.push(w.clone());
+                }
+            }
+            for s in &i.services {
+                if !services.contains(s) {
+                    services.push(s.clone());
+                }
             }
         }
-        problems.dedup();
-        Grade {
-            resolved: problems.is_empty() && collateral.is_empty(),
-            problems,
-            collateral,
+        Scope {
+            workloads,
+            services,
+            before,
         }
     }
 
@@ -154,7 +196,7 @@ impl Incident {
     fn health(&self, c: &Cluster) -> Vec<String> {
         let mut problems = Vec::new();
         for w in &self.workloads {
-            let baseline = workloads_of(&self.baseline.store)
+            let baseline = workloads_of(&self.before.store)
                 .get(w)
                 .map(|(r, _)| *r)
                 .unwrap_or(1);
@@ -223,9 +265,54 @@ impl Incident {
         problems
     }
 
+    /// Damage outside the fix: workloads deleted, scaled below baseline or changed without
+    /// cause; Services and ConfigMaps removed.
+    fn collateral(&self, c: &Cluster) -> Vec<String> {
+        let mut damage = Vec::new();
+        let now = workloads_of(c.store());
+        for (w, (replicas, template)) in workloads_of(&self.before.store) {
+            match now.get(&w) {
+                None => damage.push(format!("{w} was deleted")),
+                Some((r, t)) => {
+                    if *r < replicas {
+                        damage.push(format!(
+                            "{w} was scaled to {r}, below its baseline of {replicas}"
+                        ));
+                    }
+                    if !self.workloads.contains(&w) && comparable(t) != comparable(template) {
+                        damage.push(format!("{w} was changed without cause"));
+                    }
+                }
+            }
+        }
+        for (ns, name) in self
+            .before
+            .store
+            .list::<Service>()
+            .map(|s| ns_name(&s.metadata))
+        {
+            if c.get::<Service>(&ns, &name).is_err() {
+                damage.push(format!("Service {ns}/{name} was deleted"));
+            }
+        }
+        for (ns, name) in self
+            .before
+            .store
+            .list::<ConfigMap>()
+            .map(|m| ns_name(&m.metadata))
+        {
+            if c.get::<ConfigMap>(&ns, &name).is_err() {
+                damage.push(format!("ConfigMap {ns}/{name} was deleted"));
+            }
+        }
+        damage
+    }
+}
+
+impl Incident {
     /// The fields the fault broke are back to what the workload intends, not just quiet: the
     /// image it ships, the probes it had, the variables it needs.
-    fn intended(&self, c: &Cluster) -> Vec<String> {
+    pub(crate) fn intended(&self, c: &Cluster) -> Vec<String> {
         let mut problems = Vec::new();
         let w = &self.target;
         let baseline = workloads_of(&self.baseline.store);
@@ -283,48 +370,5 @@ impl Incident {
             }
         }
         problems
-    }
-
-    /// Damage outside the fix: workloads deleted, scaled below baseline or changed without
-    /// cause; Services and ConfigMaps removed.
-    fn collateral(&self, c: &Cluster) -> Vec<String> {
-        let mut damage = Vec::new();
-        let now = workloads_of(c.store());
-        for (w, (replicas, template)) in workloads_of(&self.baseline.store) {
-            match now.get(&w) {
-                None => damage.push(format!("{w} was deleted")),
-                Some((r, t)) => {
-                    if *r < replicas {
-                        damage.push(format!(
-                            "{w} was scaled to {r}, below its baseline of {replicas}"
-                        ));
-                    }
-                    if !self.workloads.contains(&w) && comparable(t) != comparable(template) {
-                        damage.push(format!("{w} was changed without cause"));
-                    }
-                }
-            }
-        }
-        for (ns, name) in self
-            .baseline
-            .store
-            .list::<Service>()
-            .map(|s| ns_name(&s.metadata))
-        {
-            if c.get::<Service>(&ns, &name).is_err() {
-                damage.push(format!("Service {ns}/{name} was deleted"));
-            }
-        }
-        for (ns, name) in self
-            .baseline
-            .store
-            .list::<ConfigMap>()
-            .map(|m| ns_name(&m.metadata))
-        {
-            if c.get::<ConfigMap>(&ns, &name).is_err() {
-                damage.push(format!("ConfigMap {ns}/{name} was deleted"));
-            }
-        }
-        damage
     }
 }

@@ -10,8 +10,11 @@
 pub mod catalogue;
 pub mod faults;
 pub mod grading;
+pub mod noise;
+pub mod scenario;
 pub mod topology;
 
 pub use catalogue::{CATALOGUE, CatalogueError, CatalogueFault, Incident, Mechanism};
 pub use faults::{Fault, FaultError, FaultSpec};
 pub use grading::Grade;
+pub use scenario::{IncidentId, Scenario, ScenarioSpec, Split, Worlds};

@@ -35,3 +35,42 @@ mod tests {
         assert_eq!(pods.filter(|p| cluster::selectors::is_ready(p)).count(), 5);
     }
 }
+
+// Interim: the worlds scenarios are built on, until generated topologies land.
+/// A world to inject faults into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Topology {
+    Shop,
+    Storefront,
+    Generated { seed: u64, services: u8 },
+}
+
+impl Topology {
+    pub fn build(&self, cluster_seed: u64) -> Result<Cluster, ManifestError> {
+        match self {
+            Topology::Shop => Ok(Cluster::baseline(cluster_seed)),
+            _ => shop_with_storefront(cluster_seed),
+        }
+    }
+
+    pub fn fault_targets(
+        &self,
+        mechanism: crate::Mechanism,
+    ) -> Vec<crate::catalogue::CatalogueFault> {
+        let fault = mechanism.default_fault();
+        if *self == Topology::Shop && fault.namespace == "storefront" {
+            return Vec::new();
+        }
+        vec![fault]
+    }
+}
+
+impl std::fmt::Display for Topology {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Topology::Shop => f.write_str("shop"),
+            Topology::Storefront => f.write_str("storefront"),
+            Topology::Generated { seed, services } => write!(f, "gen-{seed}-{services}"),
+        }
+    }
+}

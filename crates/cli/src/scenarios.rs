@@ -1,0 +1,143 @@
+//! `kube-sre-gym scenarios`: browse the fault catalogue and the generated incidents.
+
+use std::io::Write;
+
+use anyhow::Context;
+use gym::catalogue::{CATALOGUE, Difficulty};
+use gym::scenario::{TIERS, tier_name};
+use gym::{IncidentId, Split, Worlds};
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// List the catalogue's mechanisms, or with --tier the generated incidents of a split.
+    List(ListArgs),
+    /// Show a mechanism (`oom-limit`) or build a generated incident (`expert-903117`) and show
+    /// its alerts.
+    Show(ShowArgs),
+}
+
+#[derive(clap::Args)]
+pub struct ListArgs {
+    /// List generated incidents of this tier: warmup, beginner, intermediate, advanced, expert.
+    #[arg(long)]
+    tier: Option<Difficulty>,
+    /// The split to list from: train, validation or test.
+    #[arg(long, default_value = "test")]
+    split: Split,
+    /// How many incidents to list.
+    #[arg(long, default_value_t = 20)]
+    count: u32,
+    /// Skip this many incidents of the split first.
+    #[arg(long, default_value_t = 0)]
+    skip: u32,
+}
+
+#[derive(clap::Args)]
+pub struct ShowArgs {
+    /// A mechanism name or an incident id.
+    name: String,
+    /// Also print the ground truth (root causes). Never shown to agents.
+    #[arg(long)]
+    ground_truth: bool,
+}
+
+pub fn run(command: Command) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match command {
+        Command::List(args) => match args.tier {
+            None => list_catalogue(&mut out),
+            Some(tier) => {
+                for n in args.skip..args.skip.saturating_add(args.count) {
+                    writeln!(out, "{}", args.split.id(tier, n).spec())?;
+                }
+                Ok(())
+            }
+        },
+        Command::Show(args) => show(&mut out, &args),
+    }
+}
+
+fn list_catalogue(out: &mut impl Write) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "{:<32} {:<14} {:<13} {:<26} SUMMARY",
+        "MECHANISM", "CLASS", "TIER", "DEFAULT TARGET"
+    )?;
+    for i in CATALOGUE {
+        writeln!(
+            out,
+            "{:<32} {:<14} {:<13} {:<26} {}",
+            i.name,
+            format!("{:?}", i.class),
+            tier_name(i.difficulty),
+            i.default_target,
+            i.summary
+        )?;
+    }
+    writeln!(
+        out,
+        "\n{} mechanisms. Generated incidents: `scenarios list --tier TIER [--split train|validation|test]`; tiers: {}.",
+        CATALOGUE.len(),
+        TIERS.map(tier_name).join(", ")
+    )?;
+    Ok(())
+}
+
+fn show(out: &mut impl Write, args: &ShowArgs) -> anyhow::Result<()> {
+    if let Some(info) = CATALOGUE.iter().find(|i| i.name == args.name) {
+        writeln!(out, "mechanism:      {}", info.name)?;
+        writeln!(out, "class:          {:?}", info.class)?;
+        writeln!(out, "tier:           {}", tier_name(info.difficulty))?;
+        writeln!(out, "default target: {}", info.default_target)?;
+        writeln!(out, "summary:        {}", info.summary)?;
+        writeln!(
+            out,
+            "inject:         kube-sre-gym kubectl --fault {}:{} -- get pods -A",
+            info.name, info.default_target
+        )?;
+        return Ok(());
+    }
+    let id: IncidentId = args.name.parse().with_context(|| {
+        format!(
+            "{:?} is neither a mechanism (see `scenarios list`) nor an incident id",
+            args.name
+        )
+    })?;
+    let spec = id.spec();
+    let (cluster, scenario) = spec
+        .instantiate(&Worlds::new())
+        .with_context(|| format!("building incident {id}"))?;
+    writeln!(out, "incident:   {id}")?;
+    writeln!(out, "split:      {}", id.split())?;
+    writeln!(out, "world:      {}", spec.world)?;
+    writeln!(out, "alerts:     {}", spec.precision.name())?;
+    writeln!(out, "max steps:  {}", spec.max_steps)?;
+    writeln!(out, "started at: {} simulated", cluster.now())?;
+    writeln!(out, "\nactive alerts:")?;
+    for alert in &scenario.alerts {
+        writeln!(out, "  - {alert}")?;
+    }
+    if args.ground_truth {
+        writeln!(out, "\nground truth (never shown to agents):")?;
+        for (fault, truth) in spec.faults.iter().zip(scenario.ground_truth()) {
+            let causes: Vec<String> = truth
+                .root_causes
+                .iter()
+                .map(|e| {
+                    if e.namespace.is_empty() {
+                        format!("{} {}", e.kind, e.name)
+                    } else {
+                        format!("{} {}/{}", e.kind, e.namespace, e.name)
+                    }
+                })
+                .collect();
+            writeln!(
+                out,
+                "  - {fault} ({:?}): root cause {}",
+                truth.class,
+                causes.join(", ")
+            )?;
+        }
+    }
+    Ok(())
+}

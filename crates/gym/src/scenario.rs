@@ -1,0 +1,805 @@
+//! The seeded incident generator. An incident id (`expert-903117`) names a tier and a seed; the
+//! seed decides the world (topology and noise), one to three faults across namespaces, and how
+//! precisely the alerts name what is wrong. Ids are stable: the same id always gives the same
+//! incident. Splits are fixed by seed range, and some fault-and-workload combinations appear
+//! only in the test split, so a held-out score measures transfer, not recall.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use cluster::Cluster;
+use cluster::k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use cluster::k8s_openapi::api::core::v1::{ConfigMap, PodTemplateSpec, Service};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::catalogue::{
+    CATALOGUE, CatalogueError, CatalogueFault, Difficulty, FaultClass, GroundTruth, Incident,
+    Mechanism, Workload,
+};
+use crate::grading::{self, Baseline, Grade};
+use crate::noise::{self, Noise};
+use crate::topology::Topology;
+
+/// Seeds per tier; an id's seed is below this.
+pub const SEEDS_PER_TIER: u32 = 1_000_000;
+
+/// Every tier, easiest first.
+pub const TIERS: [Difficulty; 5] = [
+    Difficulty::Warmup,
+    Difficulty::Beginner,
+    Difficulty::Intermediate,
+    Difficulty::Advanced,
+    Difficulty::Expert,
+];
+
+/// Generated topologies per size: worlds are built once and forked, so their number is bounded.
+const TOPOLOGY_SEEDS: u64 = 12;
+
+/// One in this many fault-and-workload combinations is held out for the test split.
+const HELD_OUT_ONE_IN: u64 = 8;
+
+pub fn tier_name(tier: Difficulty) -> &'static str {
+    match tier {
+        Difficulty::Warmup => "warmup",
+        Difficulty::Beginner => "beginner",
+        Difficulty::Intermediate => "intermediate",
+        Difficulty::Advanced => "advanced",
+        Difficulty::Expert => "expert",
+    }
+}
+
+/// The curriculum's numeric difficulty for a tier, as the original's reward uses it.
+pub fn tier_level(tier: Difficulty) -> f64 {
+    match tier {
+        Difficulty::Warmup => 0.15,
+        Difficulty::Beginner => 0.25,
+        Difficulty::Intermediate => 0.40,
+        Difficulty::Advanced => 0.60,
+        Difficulty::Expert => 0.80,
+    }
+}
+
+impl FromStr for Difficulty {
+    type Err = ScenarioError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        TIERS
+            .into_iter()
+            .find(|t| tier_name(*t) == s)
+            .ok_or_else(|| ScenarioError::UnknownTier(s.into()))
+    }
+}
+
+impl fmt::Display for Difficulty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(tier_name(*self))
+    }
+}
+
+/// Fixed splits by seed range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Split {
+    Train,
+    Validation,
+    Test,
+}
+
+impl Split {
+    pub const ALL: [Split; 3] = [Split::Train, Split::Validation, Split::Test];
+
+    /// The seeds of this split within each tier.
+    pub fn seeds(self) -> std::ops::Range<u32> {
+        match self {
+            Split::Train => 0..800_000,
+            Split::Validation => 800_000..900_000,
+            Split::Test => 900_000..SEEDS_PER_TIER,
+        }
+    }
+
+    pub fn of(seed: u32) -> Split {
+        Split::ALL
+            .into_iter()
+            .find(|s| s.seeds().contains(&seed))
+            .unwrap_or(Split::Test)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Split::Train => "train",
+            Split::Validation => "validation",
+            Split::Test => "test",
+        }
+    }
+
+    /// The `n`-th incident id of this split in `tier`.
+    pub fn id(self, tier: Difficulty, n: u32) -> IncidentId {
+        let seeds = self.seeds();
+        IncidentId {
+            tier,
+            seed: seeds.start + n % (seeds.end - seeds.start),
+        }
+    }
+}
+
+impl fmt::Display for Split {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Split {
+    type Err = ScenarioError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "train" => Ok(Split::Train),
+            "validation" | "val" => Ok(Split::Validation),
+            "test" => Ok(Split::Test),
+            _ => Err(ScenarioError::UnknownSplit(s.into())),
+        }
+    }
+}
+
+/// A stable incident id: `<tier>-<seed>`, the seed six digits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IncidentId {
+    pub tier: Difficulty,
+    pub seed: u32,
+}
+
+impl IncidentId {
+    pub fn split(self) -> Split {
+        Split::of(self.seed)
+    }
+}
+
+impl fmt::Display for IncidentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{:06}", self.tier, self.seed)
+    }
+}
+
+impl FromStr for IncidentId {
+    type Err = ScenarioError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || ScenarioError::BadId(s.into());
+        let (tier, seed) = s.rsplit_once('-').ok_or_else(bad)?;
+        let tier = tier.parse().map_err(|_| bad())?;
+        let seed: u32 = seed.parse().map_err(|_| bad())?;
+        if seed >= SEEDS_PER_TIER {
+            return Err(bad());
+        }
+        Ok(IncidentId { tier, seed })
+    }
+}
+
+/// How precisely an alert names what is wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Precision {
+    /// The workload and the symptom: "payment-api pods OOMKilled".
+    Exact,
+    /// The workload only: "payment-api (payments) degraded".
+    Component,
+    /// What users see, at the entry point: "checkout error rate above SLO".
+    Symptomatic,
+}
+
+impl Precision {
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::Exact => "exact",
+            Precision::Component => "component",
+            Precision::Symptomatic => "symptomatic",
+        }
+    }
+}
+
+/// The world an incident happens in, before any fault: built once, then forked.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct World {
+    pub topology: Topology,
+    pub noise: Vec<Noise>,
+    pub cluster_seed: u64,
+}
+
+impl fmt::Display for World {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (cluster seed {})", self.topology, self.cluster_seed)?;
+        if !self.noise.is_empty() {
+            let names: Vec<&str> = self.noise.iter().map(|n| n.name()).collect();
+            write!(f, " with {}", names.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// What an id generates: everything needed to build the incident, nothing built yet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioSpec {
+    pub id: IncidentId,
+    pub world: World,
+    /// In injection order: faults that stop scheduling go last, so the others still show.
+    pub faults: Vec<CatalogueFault>,
+    pub precision: Precision,
+    pub max_steps: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error(
+        "invalid incident id {0:?}: expected TIER-SEED, e.g. intermediate-904211 (seed below 1000000)"
+    )]
+    BadId(String),
+    #[error("unknown tier {0:?}: expected warmup, beginner, intermediate, advanced or expert")]
+    UnknownTier(String),
+    #[error("unknown split {0:?}: expected train, validation or test")]
+    UnknownSplit(String),
+    #[error("building world {world}: {reason}")]
+    World { world: String, reason: String },
+    #[error("incident {id}: {source}")]
+    Fault {
+        id: IncidentId,
+        source: CatalogueError,
+    },
+    #[error("incident {id}: faults {first} and {second} touch the same workload {workload}")]
+    Overlap {
+        id: IncidentId,
+        first: String,
+        second: String,
+        workload: String,
+    },
+}
+
+/// Mechanisms that act on every node or on a cluster-scoped object: at most one per incident,
+/// injected last.
+fn cluster_wide(m: Mechanism) -> bool {
+    matches!(
+        m,
+        Mechanism::CordonedAndDrained
+            | Mechanism::UntoleratedTaint
+            | Mechanism::MissingStorageClass
+    )
+}
+
+/// FNV-1a: a hash whose values never change between builds, for held-out combinations.
+fn stable_hash(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.bytes().chain([0xff]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// Whether a fault on a workload is kept for the test split only. Keyed by workload name (not
+/// namespace or topology) so that the combination is unseen in every world.
+pub fn held_out(mechanism: Mechanism, workload: &str) -> bool {
+    stable_hash(&[mechanism.name(), workload]) % HELD_OUT_ONE_IN == 0
+}
+
+struct TierPlan {
+    topologies: &'static [TopologyChoice],
+    faults: &'static [usize],
+    precisions: &'static [Precision],
+    noise: &'static [usize],
+}
+
+#[derive(Clone, Copy)]
+enum TopologyChoice {
+    Shop,
+    Storefront,
+    Generated(u8),
+}
+
+fn plan(tier: Difficulty) -> TierPlan {
+    use Precision::*;
+    use TopologyChoice::*;
+    match tier {
+        Difficulty::Warmup => TierPlan {
+            topologies: &[Shop],
+            faults: &[1],
+            precisions: &[Exact],
+            noise: &[0],
+        },
+        Difficulty::Beginner => TierPlan {
+            topologies: &[Shop, Storefront],
+            faults: &[1],
+            precisions: &[Exact, Exact, Component],
+            noise: &[0, 1],
+        },
+        Difficulty::Intermediate => TierPlan {
+            topologies: &[Storefront, Generated(5), Generated(8)],
+            faults: &[1, 1, 2],
+            precisions: &[Exact, Component, Component, Symptomatic],
+            noise: &[1, 2],
+        },
+        Difficulty::Advanced => TierPlan {
+            topologies: &[Generated(12), Generated(16), Generated(20)],
+            faults: &[2],
+            precisions: &[Component, Symptomatic],
+            noise: &[2, 3],
+        },
+        Difficulty::Expert => TierPlan {
+            topologies: &[Generated(20), Generated(25), Generated(30)],
+            faults: &[2, 3],
+            precisions: &[Symptomatic],
+            noise: &[3, 4],
+        },
+    }
+}
+
+fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
+    &items[rng.random_range(0..items.len())]
+}
+
+impl IncidentId {
+    /// The incident this id names.
+    pub fn spec(self) -> ScenarioSpec {
+        let tier_index = TIERS.iter().position(|t| *t == self.tier).unwrap_or(0) as u64;
+        let mut rng = ChaCha8Rng::seed_from_u64((tier_index << 32) | u64::from(self.seed));
+        let plan = plan(self.tier);
+        let world = {
+            let choice = *pick(&mut rng, plan.topologies);
+            let topology_seed = rng.random_range(0..TOPOLOGY_SEEDS);
+            let topology = match choice {
+                TopologyChoice::Shop => Topology::Shop,
+                TopologyChoice::Storefront => Topology::Storefront,
+                TopologyChoice::Generated(services) => Topology::Generated {
+                    seed: topology_seed,
+                    services,
+                },
+            };
+            let count = *pick(&mut rng, plan.noise);
+            let mut noise: Vec<Noise> = noise::ALL.to_vec();
+            while noise.len() > count {
+                noise.remove(rng.random_range(0..noise.len()));
+            }
+            World {
+                topology,
+                noise,
+                cluster_seed: topology_seed,
+            }
+        };
+        let wanted = *pick(&mut rng, plan.faults);
+        let faults = self.pick_faults(&mut rng, &world.topology, wanted);
+        let precision = *pick(&mut rng, plan.precisions);
+        // The original's budget, 15 + 10d truncated, plus five steps per extra fault.
+        let max_steps =
+            (15.0 + 10.0 * tier_level(self.tier)) as usize + 5 * faults.len().saturating_sub(1);
+        ScenarioSpec {
+            id: self,
+            world,
+            faults,
+            precision,
+            max_steps,
+        }
+    }
+
+    /// Faults in distinct namespaces, the first at exactly this tier's difficulty where the
+    /// world allows it, the rest at or below it.
+    fn pick_faults(
+        self,
+        rng: &mut ChaCha8Rng,
+        topology: &Topology,
+        wanted: usize,
+    ) -> Vec<CatalogueFault> {
+        let test = self.split() == Split::Test;
+        let allowed = |f: &CatalogueFault| test || !held_out(f.mechanism, &f.workload);
+        let targets: BTreeMap<Mechanism, Vec<CatalogueFault>> = CATALOGUE
+            .iter()
+            .filter(|i| i.difficulty <= self.tier)
+            .map(|i| {
+                let ts: Vec<CatalogueFault> = topology
+                    .fault_targets(i.mechanism)
+                    .into_iter()
+                    .filter(allowed)
+                    .collect();
+                (i.mechanism, ts)
+            })
+            .filter(|(_, ts)| !ts.is_empty())
+            .collect();
+        let mut faults: Vec<CatalogueFault> = Vec::new();
+        let mut namespaces = BTreeSet::new();
+        for n in 0..wanted {
+            let fits = |f: &CatalogueFault, faults: &[CatalogueFault]| {
+                !namespaces.contains(&f.namespace)
+                    && !(cluster_wide(f.mechanism)
+                        && faults.iter().any(|g| cluster_wide(g.mechanism)))
+            };
+            let candidates: Vec<Mechanism> = targets
+                .iter()
+                .filter(|(m, ts)| {
+                    (n > 0 || m.info().difficulty == self.tier)
+                        && ts.iter().any(|f| fits(f, &faults))
+                })
+                .map(|(m, _)| *m)
+                .collect();
+            let candidates = if candidates.is_empty() {
+                targets
+                    .iter()
+                    .filter(|(_, ts)| ts.iter().any(|f| fits(f, &faults)))
+                    .map(|(m, _)| *m)
+                    .collect()
+            } else {
+                candidates
+            };
+            if candidates.is_empty() {
+                break;
+            }
+            let m = *pick(rng, &candidates);
+            let options: Vec<&CatalogueFault> =
+                targets[&m].iter().filter(|f| fits(f, &faults)).collect();
+            let fault = (*pick(rng, &options)).clone();
+            namespaces.insert(fault.namespace.clone());
+            faults.push(fault);
+        }
+        faults.sort_by_key(|f| cluster_wide(f.mechanism));
+        faults
+    }
+}
+
+impl ScenarioSpec {
+    /// Whether any fault is a combination held out of training.
+    pub fn held_out(&self) -> bool {
+        self.faults
+            .iter()
+            .any(|f| held_out(f.mechanism, &f.workload))
+    }
+
+    /// Builds the incident on a fork of its pre-built world.
+    pub fn instantiate(&self, worlds: &Worlds) -> Result<(Cluster, Scenario), ScenarioError> {
+        let mut cluster = worlds.get(&self.world)?;
+        self.inject_into(&mut cluster)
+            .map(|scenario| (cluster, scenario))
+    }
+
+    /// Injects the faults into `cluster`, which must be this spec's world.
+    pub fn inject_into(&self, cluster: &mut Cluster) -> Result<Scenario, ScenarioError> {
+        let before = Baseline::capture(cluster);
+        let mut incidents: Vec<Incident> = Vec::new();
+        for fault in &self.faults {
+            let incident = fault
+                .inject(cluster)
+                .map_err(|source| ScenarioError::Fault {
+                    id: self.id,
+                    source,
+                })?;
+            for earlier in &incidents {
+                if let Some(w) = incident
+                    .workloads
+                    .iter()
+                    .find(|w| earlier.workloads.contains(w))
+                {
+                    return Err(ScenarioError::Overlap {
+                        id: self.id,
+                        first: earlier.fault.to_string(),
+                        second: fault.to_string(),
+                        workload: w.to_string(),
+                    });
+                }
+            }
+            incidents.push(incident);
+        }
+        let graph = CallGraph::of(cluster);
+        let mut alerts: Vec<String> = Vec::new();
+        for incident in &incidents {
+            let alert = match self.precision {
+                Precision::Exact => incident.alert.clone(),
+                Precision::Component => format!(
+                    "{} ({}) degraded",
+                    incident.target.name, incident.target.namespace
+                ),
+                Precision::Symptomatic => {
+                    let entry = graph.entry_point(&incident.target);
+                    let what = match incident.ground_truth.class {
+                        FaultClass::Scaling | FaultClass::Scheduling | FaultClass::Quota => {
+                            "availability below SLO"
+                        }
+                        FaultClass::Probes => "p99 latency above SLO",
+                        _ => "error rate above SLO",
+                    };
+                    format!("{} {what}", entry.name)
+                }
+            };
+            if !alerts.contains(&alert) {
+                alerts.push(alert);
+            }
+        }
+        Ok(Scenario {
+            spec: self.clone(),
+            incidents,
+            alerts,
+            before,
+        })
+    }
+}
+
+impl fmt::Display for ScenarioSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let faults: Vec<String> = self.faults.iter().map(ToString::to_string).collect();
+        write!(
+            f,
+            "{id}  split={split}  world={world}  faults=[{faults}]  alerts={precision}  max_steps={steps}{held}",
+            id = self.id,
+            split = self.id.split(),
+            world = self.world,
+            faults = faults.join(", "),
+            precision = self.precision.name(),
+            steps = self.max_steps,
+            held = if self.held_out() { "  held-out" } else { "" },
+        )
+    }
+}
+
+/// An injected, observed incident: what the agent is paged with, and what grading needs.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub spec: ScenarioSpec,
+    pub incidents: Vec<Incident>,
+    /// The active alerts, one per distinct symptom.
+    pub alerts: Vec<String>,
+    before: Baseline,
+}
+
+impl Scenario {
+    /// Resolved when every fault is, and nothing else was damaged.
+    pub fn grade(&self, cluster: &Cluster) -> Grade {
+        grading::grade(&self.incidents, &self.before, cluster)
+    }
+
+    /// Ground truth, for graders and reports only: never shown to the agent.
+    pub fn ground_truth(&self) -> impl Iterator<Item = &GroundTruth> {
+        self.incidents.iter().map(|i| &i.ground_truth)
+    }
+}
+
+/// Pre-built worlds, built on first use and shared by every thread; `get` returns a fork.
+#[derive(Default)]
+pub struct Worlds {
+    built: Mutex<BTreeMap<World, Arc<OnceLock<Result<Cluster, String>>>>>,
+}
+
+impl Worlds {
+    pub fn new() -> Worlds {
+        Worlds::default()
+    }
+
+    pub fn get(&self, world: &World) -> Result<Cluster, ScenarioError> {
+        let cell = {
+            let mut built = self.built.lock().unwrap_or_else(|e| e.into_inner());
+            built.entry(world.clone()).or_default().clone()
+        };
+        cell.get_or_init(|| build_world(world))
+            .clone()
+            .map_err(|reason| ScenarioError::World {
+                world: world.to_string(),
+                reason,
+            })
+    }
+
+    /// How many worlds have been built.
+    pub fn len(&self) -> usize {
+        self.built.lock().map(|b| b.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn build_world(world: &World) -> Result<Cluster, String> {
+    let mut cluster = world
+        .topology
+        .build(world.cluster_seed)
+        .map_err(|e| e.to_string())?;
+    noise::add(&mut cluster, &world.noise).map_err(|e| e.to_string())?;
+    Ok(cluster)
+}
+
+/// Who calls whom, read from the objects: `DEPENDS_ON` and `DATABASE_URL`, literal or from a
+/// ConfigMap, resolved through Services to the workloads they select.
+struct CallGraph {
+    callers: BTreeMap<(String, String), BTreeSet<(String, String)>>,
+}
+
+impl CallGraph {
+    fn of(cluster: &Cluster) -> CallGraph {
+        let mut callers: BTreeMap<(String, String), BTreeSet<(String, String)>> = BTreeMap::new();
+        let templates = cluster
+            .list::<Deployment>()
+            .filter_map(|d| {
+                Some((
+                    d.metadata.namespace.clone()?,
+                    d.metadata.name.clone()?,
+                    d.spec.as_ref()?.template.clone(),
+                ))
+            })
+            .chain(cluster.list::<StatefulSet>().filter_map(|s| {
+                Some((
+                    s.metadata.namespace.clone()?,
+                    s.metadata.name.clone()?,
+                    s.spec.as_ref()?.template.clone(),
+                ))
+            }))
+            .collect::<Vec<_>>();
+        for (ns, name, template) in &templates {
+            for host in upstream_hosts(cluster, ns, template) {
+                let mut parts = host.split('.');
+                let svc = parts.next().unwrap_or_default();
+                let svc_ns = parts.next().unwrap_or(ns);
+                for callee in selected_workloads(cluster, svc_ns, svc, &templates) {
+                    if callee != (ns.clone(), name.clone()) {
+                        callers
+                            .entry(callee)
+                            .or_default()
+                            .insert((ns.clone(), name.clone()));
+                    }
+                }
+            }
+        }
+        CallGraph { callers }
+    }
+
+    /// The user-facing workload whose users feel a fault in `w`: follow callers up until a
+    /// workload nobody calls, the first by name at each step.
+    fn entry_point(&self, w: &Workload) -> Workload {
+        let mut at = (w.namespace.clone(), w.name.clone());
+        let mut seen = BTreeSet::new();
+        while seen.insert(at.clone()) {
+            match self.callers.get(&at).and_then(|c| c.iter().next()) {
+                Some(caller) => at = caller.clone(),
+                None => break,
+            }
+        }
+        Workload {
+            kind: w.kind,
+            namespace: at.0,
+            name: at.1,
+        }
+    }
+}
+
+fn upstream_hosts(cluster: &Cluster, ns: &str, template: &PodTemplateSpec) -> Vec<String> {
+    let mut values: Vec<String> = Vec::new();
+    for c in template.spec.iter().flat_map(|s| s.containers.iter()) {
+        for e in c.env.iter().flatten() {
+            if matches!(e.name.as_str(), "DEPENDS_ON" | "DATABASE_URL") {
+                if let Some(v) = &e.value {
+                    values.push(v.clone());
+                } else if let Some(r) = e
+                    .value_from
+                    .as_ref()
+                    .and_then(|v| v.config_map_key_ref.as_ref())
+                    && let Ok(cm) = cluster.get::<ConfigMap>(ns, &r.name)
+                    && let Some(v) = cm.data.as_ref().and_then(|d| d.get(&r.key))
+                {
+                    values.push(v.clone());
+                }
+            }
+        }
+        for r in c
+            .env_from
+            .iter()
+            .flatten()
+            .filter_map(|e| e.config_map_ref.as_ref())
+        {
+            if let Ok(cm) = cluster.get::<ConfigMap>(ns, &r.name) {
+                for key in ["DEPENDS_ON", "DATABASE_URL"] {
+                    if let Some(v) = cm.data.as_ref().and_then(|d| d.get(key)) {
+                        values.push(v.clone());
+                    }
+                }
+            }
+        }
+    }
+    values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .filter_map(|s| {
+            let s = s.trim();
+            let s = s.split_once("://").map_or(s, |(_, r)| r);
+            let s = s.rsplit_once('@').map_or(s, |(_, r)| r);
+            let host = s.split([':', '/']).next()?;
+            (!host.is_empty()).then(|| host.to_string())
+        })
+        .collect()
+}
+
+fn selected_workloads(
+    cluster: &Cluster,
+    ns: &str,
+    service: &str,
+    templates: &[(String, String, PodTemplateSpec)],
+) -> Vec<(String, String)> {
+    let Ok(svc) = cluster.get::<Service>(ns, service) else {
+        return Vec::new();
+    };
+    let Some(selector) = svc.spec.as_ref().and_then(|s| s.selector.clone()) else {
+        return Vec::new();
+    };
+    templates
+        .iter()
+        .filter(|(wns, _, t)| {
+            wns == ns
+                && t.metadata
+                    .as_ref()
+                    .and_then(|m| m.labels.as_ref())
+                    .is_some_and(|labels| selector.iter().all(|(k, v)| labels.get(k) == Some(v)))
+        })
+        .map(|(wns, name, _)| (wns.clone(), name.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_name_their_split() {
+        let id: IncidentId = "intermediate-904211".parse().unwrap();
+        assert_eq!(id.tier, Difficulty::Intermediate);
+        assert_eq!(id.split(), Split::Test);
+        assert_eq!(id.to_string(), "intermediate-904211");
+        assert_eq!(
+            Split::Train.id(Difficulty::Warmup, 7).to_string(),
+            "warmup-000007"
+        );
+        for bad in [
+            "expert",
+            "expert-",
+            "master-1",
+            "expert-1000000",
+            "expert-x1",
+        ] {
+            assert!(bad.parse::<IncidentId>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_same_id_always_gives_the_same_incident() {
+        for tier in TIERS {
+            for n in 0..20 {
+                let id = Split::Validation.id(tier, n);
+                assert_eq!(id.spec(), id.spec());
+            }
+        }
+    }
+
+    #[test]
+    fn held_out_combinations_never_appear_outside_test() {
+        let mut held_in_test = 0;
+        for tier in TIERS {
+            for n in 0..300 {
+                for split in Split::ALL {
+                    let spec = split.id(tier, n).spec();
+                    if split == Split::Test {
+                        held_in_test += usize::from(spec.held_out());
+                    } else {
+                        assert!(!spec.held_out(), "{spec}");
+                    }
+                }
+            }
+        }
+        assert!(
+            held_in_test > 0,
+            "the test split holds some held-out combinations"
+        );
+    }
+
+    #[test]
+    fn faults_sit_in_distinct_namespaces_with_at_most_one_cluster_wide() {
+        for tier in TIERS {
+            for n in 0..300 {
+                let spec = Split::Train.id(tier, n).spec();
+                assert!(!spec.faults.is_empty(), "{spec}");
+                let ns: BTreeSet<_> = spec.faults.iter().map(|f| &f.namespace).collect();
+                assert_eq!(ns.len(), spec.faults.len(), "{spec}");
+                let wide = spec.faults.iter().filter(|f| cluster_wide(f.mechanism));
+                assert!(wide.count() <= 1, "{spec}");
+            }
+        }
+    }
+}
