@@ -277,7 +277,7 @@ fn stable_hash(parts: &[&str]) -> u64 {
 /// Whether a fault on a workload is kept for the test split only. Keyed by workload name (not
 /// namespace or topology) so that the combination is unseen in every world.
 pub fn held_out(mechanism: Mechanism, workload: &str) -> bool {
-    stable_hash(&[mechanism.name(), workload]) % HELD_OUT_ONE_IN == 0
+    stable_hash(&[mechanism.name(), workload]).is_multiple_of(HELD_OUT_ONE_IN)
 }
 
 struct TierPlan {
@@ -405,9 +405,9 @@ impl IncidentId {
         let mut namespaces = BTreeSet::new();
         for n in 0..wanted {
             let fits = |f: &CatalogueFault, faults: &[CatalogueFault]| {
-                !namespaces.contains(&f.namespace)
-                    && !(cluster_wide(f.mechanism)
-                        && faults.iter().any(|g| cluster_wide(g.mechanism)))
+                let second_cluster_wide =
+                    cluster_wide(f.mechanism) && faults.iter().any(|g| cluster_wide(g.mechanism));
+                !namespaces.contains(&f.namespace) && !second_cluster_wide
             };
             let candidates: Vec<Mechanism> = targets
                 .iter()
@@ -556,10 +556,13 @@ impl Scenario {
     }
 }
 
+/// A world built once, or why it could not be.
+type WorldCell = OnceLock<Result<Cluster, String>>;
+
 /// Pre-built worlds, built on first use and shared by every thread; `get` returns a fork.
 #[derive(Default)]
 pub struct Worlds {
-    built: Mutex<BTreeMap<World, Arc<OnceLock<Result<Cluster, String>>>>>,
+    built: Mutex<BTreeMap<World, Arc<WorldCell>>>,
 }
 
 impl Worlds {
