@@ -101,6 +101,12 @@ impl Incident {
     pub fn grade(&self, cluster: &Cluster) -> Grade {
         grade(std::slice::from_ref(self), &self.baseline, cluster)
     }
+
+    /// Whether [`Incident::grade`] would say resolved, without running a fork while anything is
+    /// still wrong now.
+    pub fn is_resolved(&self, cluster: &Cluster) -> bool {
+        resolved(std::slice::from_ref(self), &self.baseline, cluster)
+    }
 }
 
 /// Grades several incidents injected one after another into one world: all of them resolved,
@@ -137,6 +143,16 @@ pub(crate) fn grade(incidents: &[Incident], before: &Baseline, cluster: &Cluster
         problems,
         collateral,
     }
+}
+
+/// The verdict of [`grade`] without its reasons: cheaper, since it runs no fork while anything
+/// is still wrong now.
+pub(crate) fn resolved(incidents: &[Incident], before: &Baseline, cluster: &Cluster) -> bool {
+    let scope = Scope::of(incidents, before);
+    let now_ok = scope.health(cluster).is_empty()
+        && incidents.iter().all(|i| i.intended(cluster).is_empty())
+        && scope.collateral(cluster).is_empty();
+    now_ok && grade(incidents, before, cluster).resolved
 }
 
 /// What must be healthy, and what counts as touched with cause.

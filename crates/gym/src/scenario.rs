@@ -550,6 +550,11 @@ impl Scenario {
         grading::grade(&self.incidents, &self.before, cluster)
     }
 
+    /// Whether [`Scenario::grade`] would say resolved; cheaper while anything is still wrong.
+    pub fn is_resolved(&self, cluster: &Cluster) -> bool {
+        grading::resolved(&self.incidents, &self.before, cluster)
+    }
+
     /// Ground truth, for graders and reports only: never shown to the agent.
     pub fn ground_truth(&self) -> impl Iterator<Item = &GroundTruth> {
         self.incidents.iter().map(|i| &i.ground_truth)
