@@ -483,7 +483,7 @@ impl ScenarioSpec {
             }
             incidents.push(incident);
         }
-        let graph = CallGraph::of(cluster);
+        let graph = (self.precision == Precision::Symptomatic).then(|| CallGraph::of(cluster));
         let mut alerts: Vec<String> = Vec::new();
         for incident in &incidents {
             let alert = match self.precision {
@@ -493,7 +493,10 @@ impl ScenarioSpec {
                     incident.target.name, incident.target.namespace
                 ),
                 Precision::Symptomatic => {
-                    let entry = graph.entry_point(&incident.target);
+                    let entry = graph.as_ref().map_or_else(
+                        || incident.target.clone(),
+                        |g| g.entry_point(&incident.target),
+                    );
                     let what = match incident.ground_truth.class {
                         FaultClass::Scaling | FaultClass::Scheduling | FaultClass::Quota => {
                             "availability below SLO"
