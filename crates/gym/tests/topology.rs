@@ -1,0 +1,207 @@
+//! Generated worlds: they come up ready, deterministically; every mechanism has somewhere to
+//! apply in the generated part; a sample of each mechanism's targets injects with its symptom
+//! showing; every generated workload reaches a user-facing one through its callers.
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use cluster::Cluster;
+use gym::catalogue::{CATALOGUE, CatalogueFault, Mechanism};
+use gym::topology::{Topology, fault_targets_in};
+
+/// Sizes 5, 15 and 30, one seed each.
+const WORLDS: [Topology; 3] = [
+    Topology::Generated {
+        seed: 1,
+        services: 5,
+    },
+    Topology::Generated {
+        seed: 2,
+        services: 15,
+    },
+    Topology::Generated {
+        seed: 3,
+        services: 30,
+    },
+];
+
+fn built(i: usize) -> &'static Cluster {
+    static WORLD: [OnceLock<Cluster>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    WORLD[i].get_or_init(|| {
+        WORLDS[i]
+            .build(100 + i as u64)
+            .unwrap_or_else(|e| panic!("{e}"))
+    })
+}
+
+fn generated_namespaces(t: &Topology) -> BTreeSet<String> {
+    t.blueprint()
+        .unwrap()
+        .unwrap()
+        .namespaces
+        .into_iter()
+        .collect()
+}
+
+/// Targets of `m` in the generated namespaces of world `i`.
+fn generated_targets(i: usize, m: Mechanism) -> Vec<CatalogueFault> {
+    let namespaces = generated_namespaces(&WORLDS[i]);
+    fault_targets_in(built(i), m)
+        .into_iter()
+        .filter(|f| namespaces.contains(&f.namespace))
+        .collect()
+}
+
+#[test]
+fn generated_worlds_come_up_ready() {
+    for (i, t) in WORLDS.iter().enumerate() {
+        let c = built(i);
+        assert!(c.workloads_ready(), "{t}");
+        let pods = c
+            .list::<cluster::k8s_openapi::api::core::v1::Pod>()
+            .filter(|p| cluster::selectors::is_ready(p))
+            .count();
+        let b = t.blueprint().unwrap().unwrap();
+        let want: usize = b
+            .services
+            .iter()
+            .map(|s| {
+                usize::from(s.replicas) + usize::from(s.database.is_some()) + usize::from(s.worker)
+            })
+            .sum();
+        let namespaces = generated_namespaces(t);
+        let generated_ready = c
+            .list::<cluster::k8s_openapi::api::core::v1::Pod>()
+            .filter(|p| {
+                p.metadata
+                    .namespace
+                    .as_ref()
+                    .is_some_and(|n| namespaces.contains(n))
+                    && cluster::selectors::is_ready(p)
+            })
+            .count();
+        assert_eq!(generated_ready, want, "{t}: {pods} ready pods in all");
+        // The shop is still there.
+        assert!(
+            c.get::<cluster::k8s_openapi::api::apps::v1::Deployment>("payments", "payment-api")
+                .is_ok()
+        );
+    }
+}
+
+#[test]
+fn building_is_deterministic() {
+    let t = WORLDS[1];
+    assert!(t.build(7).unwrap().snapshot() == t.build(7).unwrap().snapshot());
+    assert!(t.build(7).unwrap().snapshot() != t.build(8).unwrap().snapshot());
+}
+
+#[test]
+fn every_mechanism_applies_in_every_generated_world() {
+    for (i, t) in WORLDS.iter().enumerate() {
+        let missing: Vec<&str> = CATALOGUE
+            .iter()
+            .filter(|info| generated_targets(i, info.mechanism).is_empty())
+            .map(|info| info.name)
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{t}: no generated target for {missing:?}"
+        );
+    }
+}
+
+/// The targets read from the objects alone are the ones read from the running world.
+#[test]
+fn targets_from_objects_match_the_built_world() {
+    let t = WORLDS[1];
+    for info in CATALOGUE {
+        assert_eq!(
+            t.fault_targets(info.mechanism).unwrap(),
+            fault_targets_in(built(1), info.mechanism),
+            "{t}: {}",
+            info.name
+        );
+    }
+}
+
+/// The shop's default targets are among the targets the rules find.
+#[test]
+fn the_default_targets_are_found_in_their_world() {
+    let shop = Topology::Storefront;
+    for info in CATALOGUE {
+        let targets = shop.fault_targets(info.mechanism).unwrap();
+        assert!(
+            targets.contains(&info.mechanism.default_fault()),
+            "{}: {:?}",
+            info.name,
+            targets.iter().map(|t| t.to_string()).collect::<Vec<_>>()
+        );
+    }
+}
+
+/// Up to three targets per mechanism: the first, the middle and the last.
+fn sample(targets: &[CatalogueFault]) -> Vec<&CatalogueFault> {
+    let mut picks: Vec<usize> = vec![0, targets.len() / 2, targets.len().saturating_sub(1)];
+    picks.dedup();
+    picks.into_iter().filter_map(|i| targets.get(i)).collect()
+}
+
+fn inject_samples(i: usize) {
+    let mut failures = Vec::new();
+    for info in CATALOGUE {
+        for fault in sample(&generated_targets(i, info.mechanism)) {
+            let mut c = built(i).clone();
+            if let Err(e) = fault.inject(&mut c) {
+                failures.push(e.to_string());
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}: {failures:#?}", WORLDS[i]);
+}
+
+#[test]
+fn sampled_targets_inject_in_the_small_world() {
+    inject_samples(0);
+}
+
+#[test]
+fn sampled_targets_inject_in_the_medium_world() {
+    inject_samples(1);
+}
+
+#[test]
+fn sampled_targets_inject_in_the_large_world() {
+    inject_samples(2);
+}
+
+#[test]
+fn every_generated_workload_reaches_a_user_facing_one() {
+    for (i, t) in WORLDS.iter().enumerate() {
+        let graph = gym::topology::ServiceGraph::from_cluster(built(i), t.entry_points());
+        assert_eq!(
+            graph,
+            t.graph().unwrap(),
+            "{t}: the graph is read from objects alone"
+        );
+        let namespaces = generated_namespaces(t);
+        for w in graph
+            .workloads()
+            .filter(|w| namespaces.contains(&w.namespace))
+        {
+            // Workers call their database; nobody calls them.
+            if w.name.ends_with("-worker") {
+                assert!(graph.callers_of(w).is_empty());
+                continue;
+            }
+            let chain = graph
+                .caller_chain(w)
+                .unwrap_or_else(|| panic!("{t}: {w} reaches no entry point"));
+            assert_eq!(chain.first(), Some(w));
+            assert!(graph.is_user_facing(chain.last().unwrap()));
+            for pair in chain.windows(2) {
+                assert!(graph.dependencies_of(&pair[1]).contains(&pair[0]));
+            }
+        }
+    }
+}
