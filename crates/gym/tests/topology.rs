@@ -140,41 +140,6 @@ fn the_default_targets_are_found_in_their_world() {
     }
 }
 
-/// Up to three targets per mechanism: the first, the middle and the last.
-fn sample(targets: &[CatalogueFault]) -> Vec<&CatalogueFault> {
-    let mut picks: Vec<usize> = vec![0, targets.len() / 2, targets.len().saturating_sub(1)];
-    picks.dedup();
-    picks.into_iter().filter_map(|i| targets.get(i)).collect()
-}
-
-fn inject_samples(i: usize) {
-    let mut failures = Vec::new();
-    for info in CATALOGUE {
-        for fault in sample(&generated_targets(i, info.mechanism)) {
-            let mut c = built(i).clone();
-            if let Err(e) = fault.inject(&mut c) {
-                failures.push(e.to_string());
-            }
-        }
-    }
-    assert!(failures.is_empty(), "{}: {failures:#?}", WORLDS[i]);
-}
-
-#[test]
-fn sampled_targets_inject_in_the_small_world() {
-    inject_samples(0);
-}
-
-#[test]
-fn sampled_targets_inject_in_the_medium_world() {
-    inject_samples(1);
-}
-
-#[test]
-fn sampled_targets_inject_in_the_large_world() {
-    inject_samples(2);
-}
-
 #[test]
 fn every_generated_workload_reaches_a_user_facing_one() {
     for (i, t) in WORLDS.iter().enumerate() {
@@ -202,6 +167,72 @@ fn every_generated_workload_reaches_a_user_facing_one() {
             for pair in chain.windows(2) {
                 assert!(graph.dependencies_of(&pair[1]).contains(&pair[0]));
             }
+        }
+    }
+}
+
+/// Every target the rules find, shop and storefront included, injects with its symptom showing
+/// and is graded unresolved.
+fn inject_all(t: Topology, c: &Cluster) {
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for info in CATALOGUE {
+        for fault in fault_targets_in(c, info.mechanism) {
+            count += 1;
+            let mut f = c.clone();
+            match fault.inject(&mut f) {
+                Err(e) => failures.push(e.to_string()),
+                Ok(incident) if incident.grade(&f).resolved => {
+                    failures.push(format!("{fault} graded resolved once injected"))
+                }
+                Ok(_) => {}
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{t}: {} of {count} failed: {failures:#?}",
+        failures.len()
+    );
+}
+
+#[test]
+fn every_target_injects_in_the_storefront() {
+    let t = Topology::Storefront;
+    inject_all(t, &t.build(5).unwrap());
+}
+
+#[test]
+fn every_target_injects_in_the_small_world() {
+    inject_all(WORLDS[0], built(0));
+}
+
+#[test]
+fn every_target_injects_in_the_medium_world() {
+    inject_all(WORLDS[1], built(1));
+}
+
+#[test]
+fn every_target_injects_in_the_large_world() {
+    inject_all(WORLDS[2], built(2));
+}
+
+/// More seeds and sizes: each world comes up and offers every mechanism in its generated part.
+#[test]
+fn a_sweep_of_seeds_and_sizes_comes_up_with_every_mechanism() {
+    for seed in 10..22u64 {
+        let services = 5 + (seed as u8 * 7) % 26;
+        let t = Topology::Generated { seed, services };
+        let c = t.build(seed).unwrap_or_else(|e| panic!("{e}"));
+        let namespaces = generated_namespaces(&t);
+        for info in CATALOGUE {
+            assert!(
+                fault_targets_in(&c, info.mechanism)
+                    .iter()
+                    .any(|f| namespaces.contains(&f.namespace)),
+                "{t}: no generated target for {}",
+                info.name
+            );
         }
     }
 }

@@ -165,9 +165,11 @@ impl Blueprint {
         let n = usize::from(services.clamp(MIN_SERVICES, MAX_SERVICES));
         let mut rng = Rng(seed ^ 0x6b75_6265_2d73_7265);
         let entries = 1 + usize::from(n >= 12) + usize::from(n >= 24);
-        // Namespaces: the edge plus 1 to 4 domains, never more than half the services.
+        // Namespaces: the edge plus 1 to 4 domains, never more than half the services, and
+        // more of them for larger graphs so that few services land outside their domain.
         let max_ns = (n / 2).clamp(2, 5);
-        let n_ns = 2 + rng.below(max_ns - 1);
+        let min_ns = (n / 8 + 1).clamp(2, max_ns);
+        let n_ns = min_ns + rng.below(max_ns - min_ns + 1);
         let mut domains: Vec<usize> = (0..DOMAINS.len()).collect();
         rng.shuffle(&mut domains);
         let chosen: Vec<usize> = domains[..n_ns - 1].to_vec();
