@@ -113,6 +113,13 @@ fn deployment(namespace: &str, name: &str) -> Workload {
 }
 
 impl Topology {
+    /// A generated topology, refused outside [`MIN_SERVICES`]..=[`MAX_SERVICES`].
+    pub fn generated(seed: u64, services: u8) -> Result<Topology, TopologyError> {
+        let t = Topology::Generated { seed, services };
+        t.check()?;
+        Ok(t)
+    }
+
     /// Refuses a generated size outside the supported range.
     pub fn check(&self) -> Result<(), TopologyError> {
         match *self {
@@ -137,8 +144,8 @@ impl Topology {
         })
     }
 
-    /// Brings the world up on a cluster seeded with `cluster_seed` and runs it until every
-    /// workload is ready; refuses, naming the laggards, if that takes longer than
+    /// Brings the world up on a cluster seeded with `cluster_seed` (pod names, uids; the graph
+    /// comes from the topology's own seed) and runs it until every workload is ready; refuses, naming the laggards, if that takes longer than
     /// [`BUILD_LIMIT`].
     pub fn build(&self, cluster_seed: u64) -> Result<Cluster, TopologyError> {
         self.check()?;
@@ -166,7 +173,7 @@ impl Topology {
                     source,
                 }),
             Topology::Generated { seed, services } => {
-                for object in Blueprint::generate(seed, services).objects(seed) {
+                for object in Blueprint::generate(seed, services).objects() {
                     let kind = object["kind"].as_str().unwrap_or_default().to_string();
                     let name = format!(
                         "{}/{}",

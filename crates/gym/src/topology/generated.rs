@@ -141,6 +141,7 @@ pub struct ServiceBlueprint {
 /// point forward and the graph is a DAG.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Blueprint {
+    pub seed: u64,
     pub namespaces: Vec<String>,
     pub services: Vec<ServiceBlueprint>,
 }
@@ -287,6 +288,7 @@ impl Blueprint {
         namespaces.extend(chosen.iter().map(|&d| DOMAINS[d].0.to_string()));
         namespaces.retain(|ns| out.iter().any(|s| &s.namespace == ns));
         Blueprint {
+            seed,
             namespaces,
             services: out,
         }
@@ -294,8 +296,8 @@ impl Blueprint {
 
     /// Every object of the graph, in apply order (namespaces, Secrets and ConfigMaps before the
     /// workloads that read them).
-    pub fn objects(&self, seed: u64) -> Vec<Value> {
-        let mut rng = Rng(seed ^ 0x7061_7373_776f_7264);
+    pub fn objects(&self) -> Vec<Value> {
+        let mut rng = Rng(self.seed ^ 0x7061_7373_776f_7264);
         let mut objects: Vec<Value> = self
             .namespaces
             .iter()
@@ -573,8 +575,8 @@ mod tests {
     fn the_same_seed_gives_the_same_graph_and_others_differ() {
         assert_eq!(Blueprint::generate(7, 15), Blueprint::generate(7, 15));
         assert_eq!(
-            Blueprint::generate(7, 15).objects(7),
-            Blueprint::generate(7, 15).objects(7)
+            Blueprint::generate(7, 15).objects(),
+            Blueprint::generate(7, 15).objects()
         );
         assert_ne!(Blueprint::generate(7, 15), Blueprint::generate(8, 15));
     }
