@@ -44,6 +44,18 @@ fn benches(c: &mut Criterion) {
             b.iter(|| black_box(topology.build(7).expect("comes up ready")))
         });
     }
+    let large = "gen-3-30"
+        .parse::<gym::topology::Topology>()
+        .expect("a valid name")
+        .build(7)
+        .expect("comes up ready");
+    c.bench_function("fault targets of every mechanism in gen-3-30", |b| {
+        b.iter(|| {
+            for info in gym::CATALOGUE {
+                black_box(gym::topology::fault_targets_in(&large, info.mechanism));
+            }
+        })
+    });
 }
 
 criterion_group!(incidents, benches);

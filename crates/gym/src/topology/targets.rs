@@ -189,9 +189,10 @@ fn shapes(c: &Cluster) -> Vec<Shape<'_>> {
 /// ordered by namespace and name. System namespaces are left out.
 pub fn fault_targets_in(c: &Cluster, mechanism: Mechanism) -> Vec<CatalogueFault> {
     let all = templates(c);
-    shapes(c)
+    let shapes = shapes(c);
+    shapes
         .iter()
-        .filter(|s| s.replicas > 0 && applies(c, &all, mechanism, s))
+        .filter(|s| s.replicas > 0 && applies(c, &all, &shapes, mechanism, s))
         .map(|s| CatalogueFault {
             mechanism,
             namespace: s.w.namespace.clone(),
@@ -203,6 +204,7 @@ pub fn fault_targets_in(c: &Cluster, mechanism: Mechanism) -> Vec<CatalogueFault
 fn applies(
     c: &Cluster,
     all: &[(Workload, &PodTemplateSpec, i32)],
+    shapes: &[Shape<'_>],
     m: Mechanism,
     s: &Shape<'_>,
 ) -> bool {
@@ -345,7 +347,7 @@ fn applies(
                 return false;
             };
             backends(c, ns, &s.w.name, all).contains(&s.w)
-                && shapes_calling(c, ns, &s.w.name, port.port)
+                && shapes_calling(c, shapes, ns, &s.w.name, port.port)
         }
         MissingStorageClass => {
             s.w.kind == WorkloadKind::StatefulSet
@@ -366,8 +368,8 @@ fn applies(
 
 /// Whether a microservice in `ns` whose readiness follows its upstreams calls Service `service`
 /// on `port` through `DEPENDS_ON` (the caller the catalogue's WrongTargetPort watches).
-fn shapes_calling(c: &Cluster, ns: &str, service: &str, port: i32) -> bool {
-    shapes(c).iter().any(|caller| {
+fn shapes_calling(c: &Cluster, shapes: &[Shape<'_>], ns: &str, service: &str, port: i32) -> bool {
+    shapes.iter().any(|caller| {
         caller.w.namespace == ns
             && caller.deployment()
             && caller.ready_follows_upstreams()
