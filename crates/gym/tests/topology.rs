@@ -213,6 +213,7 @@ fn every_target_injects_in_the_medium_world() {
 }
 
 #[test]
+#[cfg_attr(debug_assertions, ignore = "minutes unoptimised; run with --release")]
 fn every_target_injects_in_the_large_world() {
     inject_all(WORLDS[2], built(2));
 }
@@ -380,11 +381,13 @@ fn restoring_what_the_fault_changed_resolves_every_target_in_the_small_world() {
 }
 
 #[test]
+#[cfg_attr(debug_assertions, ignore = "minutes unoptimised; run with --release")]
 fn restoring_what_the_fault_changed_resolves_every_target_in_the_large_world() {
     restoring_resolves_every_target(2);
 }
 
 #[test]
+#[cfg_attr(debug_assertions, ignore = "minutes unoptimised; run with --release")]
 fn restoring_what_the_fault_changed_resolves_every_target_in_the_medium_world() {
     restoring_resolves_every_target(1);
 }
