@@ -1,5 +1,5 @@
 //! Incident costs: injecting a fault into a pre-built baseline and running the simulator until
-//! its symptom shows, and grading (which forks and runs minutes ahead).
+//! its symptom shows, grading (which forks and runs minutes ahead), and building worlds.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -37,6 +37,24 @@ fn benches(c: &mut Criterion) {
     broken.advance(Duration::from_secs(60));
     c.bench_function("grade an unresolved incident (fork + 7 min)", |b| {
         b.iter(|| black_box(incident.grade(&broken)))
+    });
+    for name in ["storefront", "gen-3-5", "gen-3-30"] {
+        let topology: gym::topology::Topology = name.parse().expect("a valid name");
+        c.bench_function(&format!("build topology {name}"), |b| {
+            b.iter(|| black_box(topology.build(7).expect("comes up ready")))
+        });
+    }
+    let large = "gen-3-30"
+        .parse::<gym::topology::Topology>()
+        .expect("a valid name")
+        .build(7)
+        .expect("comes up ready");
+    c.bench_function("fault targets of every mechanism in gen-3-30", |b| {
+        b.iter(|| {
+            for info in gym::CATALOGUE {
+                black_box(gym::topology::fault_targets_in(&large, info.mechanism));
+            }
+        })
     });
 }
 

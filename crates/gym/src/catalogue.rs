@@ -731,23 +731,38 @@ impl CatalogueFault {
                 root_causes = vec![Entity::new("ConfigMap", &ns, &cm_name)];
             }
             MissingSecretKey => {
-                let secret = cluster
-                    .list_in::<Secret>(&ns)
-                    .find(|s| {
-                        s.data
-                            .as_ref()
-                            .is_some_and(|d| d.contains_key("POSTGRES_PASSWORD"))
+                // The Secret the workload already reads, else the namespace's database Secret.
+                let secret = referenced_secret(cluster, &target)
+                    .or_else(|| {
+                        cluster
+                            .list_in::<Secret>(&ns)
+                            .find(|s| {
+                                s.data
+                                    .as_ref()
+                                    .is_some_and(|d| d.contains_key("POSTGRES_PASSWORD"))
+                            })
+                            .and_then(|s| s.metadata.name.clone())
                     })
-                    .and_then(|s| s.metadata.name.clone())
                     .ok_or_else(|| self.inapplicable("no database Secret in the namespace"))?;
+                let keys: Vec<String> = cluster
+                    .get::<Secret>(&ns, &secret)
+                    .ok()
+                    .and_then(|s| s.data.as_ref().map(|d| d.keys().cloned().collect()))
+                    .unwrap_or_default();
                 self.edit_container(cluster, &target, |c| {
-                    c.env.get_or_insert_default().push(EnvVar {
-                        name: "DB_PASSWORD".into(),
+                    let env = c.env.get_or_insert_default();
+                    // A variable the container does not set yet, from a key the Secret lacks.
+                    let var = ["DB_PASSWORD", "DATABASE_PASSWORD", "PGPASSWORD"]
+                        .into_iter()
+                        .find(|v| env.iter().all(|e| e.name != *v) && !keys.iter().any(|k| k == v))
+                        .ok_or("the container already reads every password variable")?;
+                    env.push(EnvVar {
+                        name: var.into(),
                         value: None,
                         value_from: Some(EnvVarSource {
                             secret_key_ref: Some(SecretKeySelector {
                                 name: secret.clone(),
-                                key: "DB_PASSWORD".into(),
+                                key: var.into(),
                                 optional: None,
                             }),
                             ..Default::default()
@@ -763,10 +778,14 @@ impl CatalogueFault {
                     .as_mut()
                     .and_then(|p| p.http_get.as_mut())
                     .ok_or("the container has no HTTP liveness probe")?;
-                let wrong = match &http.port {
+                let listening: Vec<i32> =
+                    c.ports.iter().flatten().map(|p| p.container_port).collect();
+                let first = match &http.port {
                     IntOrString::Int(80) => 8080,
                     _ => 9090,
                 };
+                // A port nobody listens on, even for a service that serves 8080 or 9090.
+                let wrong = (first..).find(|p| !listening.contains(p)).unwrap_or(first);
                 http.port = IntOrString::Int(wrong);
                 Ok(())
             })?,
@@ -828,12 +847,15 @@ impl CatalogueFault {
                     .list_in::<Pod>(&ns)
                     .filter(|p| !cluster_is_terminal(p))
                     .count();
+                if workload_pods(cluster, &target).is_empty() {
+                    return Err(self.inapplicable("the workload has no pod to replace"));
+                }
                 let quota = format!("{ns}-quota");
                 cluster
                     .apply_value(serde_json::json!({
                         "apiVersion": "v1", "kind": "ResourceQuota",
                         "metadata": {"name": quota, "namespace": ns},
-                        "spec": {"hard": {"pods": (pods - 1).to_string()}},
+                        "spec": {"hard": {"pods": pods.saturating_sub(1).to_string()}},
                     }))
                     .map_err(self.api())?;
                 cluster.settle();
@@ -860,11 +882,21 @@ impl CatalogueFault {
                     .ok_or_else(|| {
                         self.inapplicable(format!("no Service {ns}/{name} with a port"))
                     })?;
+                // Callers beside the Service come first: the alert names one of them.
                 let callers = callers_of(cluster, &ns, &name, port.port);
                 let caller = callers
-                    .first()
+                    .iter()
+                    .find(|(caller_ns, _)| *caller_ns == ns)
+                    .or(callers.first())
                     .cloned()
                     .ok_or_else(|| self.inapplicable("no workload calls the Service"))?;
+                let listening: Vec<i32> = workload_pods(cluster, &target)
+                    .iter()
+                    .flat_map(|p| p.spec.iter().flat_map(|s| s.containers.iter()))
+                    .flat_map(|c| c.ports.iter().flatten())
+                    .map(|p| p.container_port)
+                    .collect();
+                let wrong = (8081..).find(|p| !listening.contains(p)).unwrap_or(8081);
                 cluster
                     .modify::<Service>(&ns, &name, |s| {
                         if let Some(p) = s
@@ -873,20 +905,20 @@ impl CatalogueFault {
                             .and_then(|s| s.ports.as_mut())
                             .and_then(|p| p.first_mut())
                         {
-                            p.target_port = Some(IntOrString::Int(8081));
+                            p.target_port = Some(IntOrString::Int(wrong));
                         }
                     })
                     .map_err(self.api())?;
                 root_causes = vec![Entity::new("Service", &ns, &name)];
-                for c in &callers {
-                    if cluster.get::<Service>(&ns, c).is_ok() {
-                        services.push((ns.clone(), c.clone()));
+                for (caller_ns, c) in &callers {
+                    if cluster.get::<Service>(caller_ns, c).is_ok() {
+                        services.push((caller_ns.clone(), c.clone()));
                     }
                 }
                 let caller = Workload {
                     kind: WorkloadKind::Deployment,
-                    namespace: ns.clone(),
-                    name: caller,
+                    namespace: caller.0,
+                    name: caller.1,
                 };
                 workloads.push(caller.clone());
                 cluster.settle();
@@ -948,50 +980,69 @@ impl CatalogueFault {
                         })
                 });
                 if let Some(stale) = stale {
-                    root_causes.push(Entity::new("Secret", &ns, &stale));
+                    let stale = Entity::new("Secret", &ns, &stale);
+                    // A client that reads the database's own Secret holds the old value in its
+                    // environment: the Secret is named once, and a restart is the fix.
+                    if !root_causes.contains(&stale) {
+                        root_causes.push(stale);
+                    }
                 }
                 workloads.push(db_workload);
             }
             NetworkPolicyCutsDependency | DependencyScaledDown => {
-                let db = database_of(cluster, &target)
+                let (db_ns, db) = database_of(cluster, &target)
                     .ok_or_else(|| self.inapplicable("the workload names no database"))?;
                 let db_workload = Workload {
                     kind: WorkloadKind::StatefulSet,
-                    namespace: ns.clone(),
+                    namespace: db_ns.clone(),
                     name: db.clone(),
                 };
-                if cluster.get::<StatefulSet>(&ns, &db).is_err() {
-                    return Err(self.inapplicable(format!("no StatefulSet {ns}/{db}")));
+                if cluster.get::<StatefulSet>(&db_ns, &db).is_err() {
+                    return Err(self.inapplicable(format!("no StatefulSet {db_ns}/{db}")));
                 }
                 if self.mechanism == DependencyScaledDown {
                     cluster
-                        .modify::<StatefulSet>(&ns, &db, |s| {
+                        .modify::<StatefulSet>(&db_ns, &db, |s| {
                             if let Some(spec) = s.spec.as_mut() {
                                 spec.replicas = Some(0);
                             }
                         })
                         .map_err(self.api())?;
-                    root_causes = vec![Entity::new("StatefulSet", &ns, &db)];
+                    root_causes = vec![Entity::new("StatefulSet", &db_ns, &db)];
                 } else {
+                    // A policy that admits the database's other clients and forgets this one.
+                    let peers: Vec<serde_json::Value> = policy_peers(cluster, &target, &db_ns, &db)
+                        .into_iter()
+                        .map(
+                            |app| serde_json::json!({"podSelector": {"matchLabels": {"app": app}}}),
+                        )
+                        .collect();
+                    let port = db_port(cluster, &db_ns, &db);
+                    // No one else to admit: a rule with no peers would admit everyone.
+                    let ingress = if peers.is_empty() {
+                        serde_json::json!([])
+                    } else {
+                        serde_json::json!([{
+                            "from": peers,
+                            "ports": [{"protocol": "TCP", "port": port}],
+                        }])
+                    };
                     let policy = format!("{db}-ingress");
                     cluster
                         .apply_value(serde_json::json!({
                             "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-                            "metadata": {"name": policy, "namespace": ns},
+                            "metadata": {"name": policy, "namespace": db_ns},
                             "spec": {
                                 "podSelector": {"matchLabels": {"app": db}},
                                 "policyTypes": ["Ingress"],
-                                "ingress": [{
-                                    "from": [{"podSelector": {"matchLabels": {"app": "payment-api"}}}],
-                                    "ports": [{"protocol": "TCP", "port": 5432}],
-                                }],
+                                "ingress": ingress,
                             },
                         }))
                         .map_err(self.api())?;
-                    root_causes = vec![Entity::new("NetworkPolicy", &ns, &policy)];
+                    root_causes = vec![Entity::new("NetworkPolicy", &db_ns, &policy)];
                 }
-                if cluster.get::<Service>(&ns, &db).is_ok() {
-                    services.push((ns.clone(), db.clone()));
+                if cluster.get::<Service>(&db_ns, &db).is_ok() {
+                    services.push((db_ns.clone(), db.clone()));
                 }
                 workloads.push(db_workload);
                 cluster.settle();
@@ -1224,12 +1275,15 @@ fn cluster_is_terminal(p: &Pod) -> bool {
     )
 }
 
-/// The same URL with its host replaced by one that does not resolve.
+/// The same URL with its host replaced by one that does not resolve (`db.<namespace>.invalid`,
+/// the namespace taken from the host it replaces).
 fn wrong_host(url: &str) -> String {
     match url.split_once('@') {
         Some((creds, rest)) => {
-            let tail = rest.find([':', '/']).map(|i| &rest[i..]).unwrap_or("");
-            format!("{creds}@db.payments.invalid{tail}")
+            let end = rest.find([':', '/']).unwrap_or(rest.len());
+            let (host, tail) = rest.split_at(end);
+            let ns = host.split('.').nth(1).unwrap_or("payments");
+            format!("{creds}@db.{ns}.invalid{tail}")
         }
         None => "postgres://db.payments.invalid:5432/app".into(),
     }
@@ -1251,17 +1305,95 @@ fn database_url(cluster: &Cluster, w: &Workload) -> Option<String> {
         .clone()
 }
 
-/// The Service name of the database a workload's `DATABASE_URL` points at.
-fn database_of(cluster: &Cluster, w: &Workload) -> Option<String> {
+/// The Service, as (namespace, name), of the database a workload's `DATABASE_URL` points at.
+fn database_of(cluster: &Cluster, w: &Workload) -> Option<(String, String)> {
     let url = database_url(cluster, w)?;
     let host = cluster::apps::parse_url(&url)?.host;
-    host.split('.').next().map(str::to_string)
+    let mut labels = host.split('.');
+    let name = labels.next()?.to_string();
+    let ns = labels.next().unwrap_or(&w.namespace).to_string();
+    Some((ns, name))
 }
 
-/// Deployments in `namespace` whose `DEPENDS_ON` (literal or from a ConfigMap) names Service
-/// `service` on `port`.
-fn callers_of(cluster: &Cluster, namespace: &str, service: &str, port: i32) -> Vec<String> {
-    let depends_on = |c: &Container| -> Vec<String> {
+/// The apps a NetworkPolicy in front of database `db_ns/db` admits while shutting `target` out:
+/// the database's other clients in its namespace, else the first other Deployment there.
+fn policy_peers(cluster: &Cluster, target: &Workload, db_ns: &str, db: &str) -> Vec<String> {
+    let others: Vec<Workload> = cluster
+        .list_in::<Deployment>(db_ns)
+        .filter_map(|d| d.metadata.name.clone())
+        .filter(|n| !(target.namespace == db_ns && *n == target.name))
+        .map(|name| Workload {
+            kind: WorkloadKind::Deployment,
+            namespace: db_ns.to_string(),
+            name,
+        })
+        .collect();
+    let clients: Vec<String> = others
+        .iter()
+        .filter(|w| database_of(cluster, w).is_some_and(|(n, d)| n == db_ns && d == db))
+        .map(|w| w.name.clone())
+        .collect();
+    if clients.is_empty() {
+        others.into_iter().map(|w| w.name).take(1).collect()
+    } else {
+        clients
+    }
+}
+
+/// The port a database's Service sends to, 5432 when it names none.
+fn db_port(cluster: &Cluster, ns: &str, db: &str) -> i32 {
+    cluster
+        .get::<Service>(ns, db)
+        .ok()
+        .and_then(|s| s.spec.as_ref()?.ports.as_ref()?.first().map(|p| p.port))
+        .unwrap_or(5432)
+}
+
+/// The first Secret a workload's first container reads, by key or whole.
+fn referenced_secret(cluster: &Cluster, w: &Workload) -> Option<String> {
+    let spec = match w.kind {
+        WorkloadKind::Deployment => {
+            cluster
+                .get::<Deployment>(&w.namespace, &w.name)
+                .ok()?
+                .spec
+                .clone()?
+                .template
+                .spec?
+        }
+        WorkloadKind::StatefulSet => {
+            cluster
+                .get::<StatefulSet>(&w.namespace, &w.name)
+                .ok()?
+                .spec
+                .clone()?
+                .template
+                .spec?
+        }
+    };
+    let c = spec.containers.first()?;
+    c.env
+        .iter()
+        .flatten()
+        .find_map(|e| Some(e.value_from.as_ref()?.secret_key_ref.as_ref()?.name.clone()))
+        .or_else(|| {
+            c.env_from
+                .iter()
+                .flatten()
+                .find_map(|e| Some(e.secret_ref.as_ref()?.name.clone()))
+        })
+}
+
+/// Deployments, as (namespace, name), whose `DEPENDS_ON` (literal or from a ConfigMap) names
+/// Service `namespace/service` on `port`: by its short name from the same namespace, or by
+/// `service.namespace[.svc...]` from any.
+fn callers_of(
+    cluster: &Cluster,
+    namespace: &str,
+    service: &str,
+    port: i32,
+) -> Vec<(String, String)> {
+    let depends_on = |c: &Container, caller_ns: &str| -> Vec<String> {
         let literal = c
             .env
             .iter()
@@ -1273,27 +1405,31 @@ fn callers_of(cluster: &Cluster, namespace: &str, service: &str, port: i32) -> V
             .iter()
             .flatten()
             .filter_map(|e| e.config_map_ref.as_ref())
-            .filter_map(|r| cluster.get::<ConfigMap>(namespace, &r.name).ok())
+            .filter_map(|r| cluster.get::<ConfigMap>(caller_ns, &r.name).ok())
             .filter_map(|m| m.data.as_ref()?.get("DEPENDS_ON").cloned());
         literal.chain(from_maps).collect()
     };
     cluster
-        .list_in::<Deployment>(namespace)
+        .list::<Deployment>()
         .filter(|d| {
+            let caller_ns = d.metadata.namespace.as_deref().unwrap_or("");
             d.spec
                 .iter()
                 .flat_map(|s| s.template.spec.iter())
                 .flat_map(|s| s.containers.iter())
-                .flat_map(depends_on)
+                .flat_map(|c| depends_on(c, caller_ns))
                 .any(|v| {
                     v.split(',').any(|dep| {
                         let dep = dep.trim();
                         let (host, p) = dep.rsplit_once(':').unwrap_or((dep, "80"));
-                        host.split('.').next() == Some(service) && p == port.to_string()
+                        let mut labels = host.split('.');
+                        let svc = labels.next();
+                        let ns = labels.next().unwrap_or(caller_ns);
+                        svc == Some(service) && ns == namespace && p == port.to_string()
                     })
                 })
         })
-        .filter_map(|d| d.metadata.name.clone())
+        .filter_map(|d| Some((d.metadata.namespace.clone()?, d.metadata.name.clone()?)))
         .collect()
 }
 

@@ -199,9 +199,25 @@ fn break_container(fault: Fault, c: &mut Container) -> Result<(), String> {
                 .flatten()
                 .find(|e| e.name == "DATABASE_URL")
                 .ok_or("the container has no DATABASE_URL")?;
+            // The same credentials, port and database on a host that does not resolve.
+            let url = var.value.clone().unwrap_or_default();
             var.value = Some(
-                "postgres://payments_user:payments_pass@wrong-host.invalid:5432/payments".into(),
+                match url.split_once("://").and_then(|(scheme, rest)| {
+                    let (creds, at) = rest.rsplit_once('@')?;
+                    let end = at.find([':', '/']).unwrap_or(at.len());
+                    Some(format!(
+                        "{scheme}://{creds}@wrong-host.invalid{}",
+                        &at[end..]
+                    ))
+                }) {
+                    Some(wrong) => wrong,
+                    None => {
+                        "postgres://payments_user:payments_pass@wrong-host.invalid:5432/payments"
+                            .into()
+                    }
+                },
             );
+            var.value_from = None;
         }
         Fault::ScaleZero => {}
     }
