@@ -10,18 +10,16 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use cluster::Cluster;
-use cluster::k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-use cluster::k8s_openapi::api::core::v1::{ConfigMap, PodTemplateSpec, Service};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::catalogue::{
     CATALOGUE, CatalogueError, CatalogueFault, Difficulty, FaultClass, GroundTruth, Incident,
-    Mechanism, Workload,
+    Mechanism,
 };
 use crate::grading::{self, Baseline, Grade};
 use crate::noise::{self, Noise};
-use crate::topology::Topology;
+use crate::topology::{ServiceGraph, Topology, fault_targets_in};
 
 /// Seeds per tier; an id's seed is below this.
 pub const SEEDS_PER_TIER: u32 = 1_000_000;
@@ -280,6 +278,40 @@ pub fn held_out(mechanism: Mechanism, workload: &str) -> bool {
     stable_hash(&[mechanism.name(), workload]).is_multiple_of(HELD_OUT_ONE_IN)
 }
 
+/// Every mechanism's targets in a topology, read once from its objects and kept: the generator
+/// consults them for every id.
+fn targets_of(topology: &Topology) -> Arc<BTreeMap<Mechanism, Vec<CatalogueFault>>> {
+    type Targets = Arc<BTreeMap<Mechanism, Vec<CatalogueFault>>>;
+    static CACHE: OnceLock<Mutex<BTreeMap<Topology, Targets>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(t) = cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(topology)
+    {
+        return t.clone();
+    }
+    // A topology the generator names always has objects; an empty map leaves it without faults,
+    // which the generator's tests would catch.
+    let targets: Targets = Arc::new(
+        topology
+            .objects()
+            .map(|c| {
+                CATALOGUE
+                    .iter()
+                    .map(|i| (i.mechanism, fault_targets_in(&c, i.mechanism)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    );
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(*topology)
+        .or_insert(targets)
+        .clone()
+}
+
 struct TierPlan {
     topologies: &'static [TopologyChoice],
     faults: &'static [usize],
@@ -392,10 +424,12 @@ impl IncidentId {
             .iter()
             .filter(|i| i.difficulty <= self.tier)
             .map(|i| {
-                let ts: Vec<CatalogueFault> = topology
-                    .fault_targets(i.mechanism)
+                let ts: Vec<CatalogueFault> = targets_of(topology)
+                    .get(&i.mechanism)
                     .into_iter()
-                    .filter(allowed)
+                    .flatten()
+                    .filter(|f| allowed(f))
+                    .cloned()
                     .collect();
                 (i.mechanism, ts)
             })
@@ -483,7 +517,8 @@ impl ScenarioSpec {
             }
             incidents.push(incident);
         }
-        let graph = (self.precision == Precision::Symptomatic).then(|| CallGraph::of(cluster));
+        let graph = (self.precision == Precision::Symptomatic)
+            .then(|| ServiceGraph::from_cluster(cluster, self.world.topology.entry_points()));
         let mut alerts: Vec<String> = Vec::new();
         for incident in &incidents {
             let alert = match self.precision {
@@ -493,10 +528,12 @@ impl ScenarioSpec {
                     incident.target.name, incident.target.namespace
                 ),
                 Precision::Symptomatic => {
-                    let entry = graph.as_ref().map_or_else(
-                        || incident.target.clone(),
-                        |g| g.entry_point(&incident.target),
-                    );
+                    // The user-facing workload whose users feel it: the end of the shortest
+                    // caller chain.
+                    let entry = graph
+                        .as_ref()
+                        .and_then(|g| g.caller_chain(&incident.target)?.pop())
+                        .unwrap_or_else(|| incident.target.clone());
                     let what = match incident.ground_truth.class {
                         FaultClass::Scaling | FaultClass::Scheduling | FaultClass::Quota => {
                             "availability below SLO"
@@ -608,140 +645,6 @@ fn build_world(world: &World) -> Result<Cluster, String> {
         .map_err(|e| e.to_string())?;
     noise::add(&mut cluster, &world.noise).map_err(|e| e.to_string())?;
     Ok(cluster)
-}
-
-/// Who calls whom, read from the objects: `DEPENDS_ON` and `DATABASE_URL`, literal or from a
-/// ConfigMap, resolved through Services to the workloads they select.
-struct CallGraph {
-    callers: BTreeMap<(String, String), BTreeSet<(String, String)>>,
-}
-
-impl CallGraph {
-    fn of(cluster: &Cluster) -> CallGraph {
-        let mut callers: BTreeMap<(String, String), BTreeSet<(String, String)>> = BTreeMap::new();
-        let templates = cluster
-            .list::<Deployment>()
-            .filter_map(|d| {
-                Some((
-                    d.metadata.namespace.clone()?,
-                    d.metadata.name.clone()?,
-                    d.spec.as_ref()?.template.clone(),
-                ))
-            })
-            .chain(cluster.list::<StatefulSet>().filter_map(|s| {
-                Some((
-                    s.metadata.namespace.clone()?,
-                    s.metadata.name.clone()?,
-                    s.spec.as_ref()?.template.clone(),
-                ))
-            }))
-            .collect::<Vec<_>>();
-        for (ns, name, template) in &templates {
-            for host in upstream_hosts(cluster, ns, template) {
-                let mut parts = host.split('.');
-                let svc = parts.next().unwrap_or_default();
-                let svc_ns = parts.next().unwrap_or(ns);
-                for callee in selected_workloads(cluster, svc_ns, svc, &templates) {
-                    if callee != (ns.clone(), name.clone()) {
-                        callers
-                            .entry(callee)
-                            .or_default()
-                            .insert((ns.clone(), name.clone()));
-                    }
-                }
-            }
-        }
-        CallGraph { callers }
-    }
-
-    /// The user-facing workload whose users feel a fault in `w`: follow callers up until a
-    /// workload nobody calls, the first by name at each step.
-    fn entry_point(&self, w: &Workload) -> Workload {
-        let mut at = (w.namespace.clone(), w.name.clone());
-        let mut seen = BTreeSet::new();
-        while seen.insert(at.clone()) {
-            match self.callers.get(&at).and_then(|c| c.iter().next()) {
-                Some(caller) => at = caller.clone(),
-                None => break,
-            }
-        }
-        Workload {
-            kind: w.kind,
-            namespace: at.0,
-            name: at.1,
-        }
-    }
-}
-
-fn upstream_hosts(cluster: &Cluster, ns: &str, template: &PodTemplateSpec) -> Vec<String> {
-    let mut values: Vec<String> = Vec::new();
-    for c in template.spec.iter().flat_map(|s| s.containers.iter()) {
-        for e in c.env.iter().flatten() {
-            if matches!(e.name.as_str(), "DEPENDS_ON" | "DATABASE_URL") {
-                if let Some(v) = &e.value {
-                    values.push(v.clone());
-                } else if let Some(r) = e
-                    .value_from
-                    .as_ref()
-                    .and_then(|v| v.config_map_key_ref.as_ref())
-                    && let Ok(cm) = cluster.get::<ConfigMap>(ns, &r.name)
-                    && let Some(v) = cm.data.as_ref().and_then(|d| d.get(&r.key))
-                {
-                    values.push(v.clone());
-                }
-            }
-        }
-        for r in c
-            .env_from
-            .iter()
-            .flatten()
-            .filter_map(|e| e.config_map_ref.as_ref())
-        {
-            if let Ok(cm) = cluster.get::<ConfigMap>(ns, &r.name) {
-                for key in ["DEPENDS_ON", "DATABASE_URL"] {
-                    if let Some(v) = cm.data.as_ref().and_then(|d| d.get(key)) {
-                        values.push(v.clone());
-                    }
-                }
-            }
-        }
-    }
-    values
-        .iter()
-        .flat_map(|v| v.split(','))
-        .filter_map(|s| {
-            let s = s.trim();
-            let s = s.split_once("://").map_or(s, |(_, r)| r);
-            let s = s.rsplit_once('@').map_or(s, |(_, r)| r);
-            let host = s.split([':', '/']).next()?;
-            (!host.is_empty()).then(|| host.to_string())
-        })
-        .collect()
-}
-
-fn selected_workloads(
-    cluster: &Cluster,
-    ns: &str,
-    service: &str,
-    templates: &[(String, String, PodTemplateSpec)],
-) -> Vec<(String, String)> {
-    let Ok(svc) = cluster.get::<Service>(ns, service) else {
-        return Vec::new();
-    };
-    let Some(selector) = svc.spec.as_ref().and_then(|s| s.selector.clone()) else {
-        return Vec::new();
-    };
-    templates
-        .iter()
-        .filter(|(wns, _, t)| {
-            wns == ns
-                && t.metadata
-                    .as_ref()
-                    .and_then(|m| m.labels.as_ref())
-                    .is_some_and(|labels| selector.iter().all(|(k, v)| labels.get(k) == Some(v)))
-        })
-        .map(|(wns, name, _)| (wns.clone(), name.clone()))
-        .collect()
 }
 
 #[cfg(test)]
