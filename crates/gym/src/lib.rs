@@ -10,6 +10,7 @@
 pub mod catalogue;
 pub mod faults;
 pub mod grading;
+pub mod policy;
 pub mod topology;
 
 pub use catalogue::{CATALOGUE, CatalogueError, CatalogueFault, Incident, Mechanism};
