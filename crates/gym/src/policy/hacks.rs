@@ -67,7 +67,7 @@ impl HackPolicy {
     }
 
     /// The broken workload and a healthy one, from the two listings.
-    fn pick(&self) -> (Option<Workload>, Option<Workload>) {
+    fn pick(&self, alert: &str) -> (Option<Workload>, Option<Workload>) {
         let pods = objects(self.pods.as_deref().unwrap_or(""));
         let mut workloads: Vec<Workload> = objects(self.workloads.as_deref().unwrap_or(""))
             .iter()
@@ -100,6 +100,11 @@ impl HackPolicy {
                     .iter()
                     .find(|w| w.replicas() == 0 || w.ready() < w.replicas())
                     .cloned()
+            })
+            .or_else(|| {
+                // Nothing looks broken (a Service fault): the workload the alert names.
+                let first = alert.split_whitespace().next()?;
+                workloads.iter().find(|w| w.name == first).cloned()
             });
         let healthy = workloads
             .iter()
@@ -113,8 +118,8 @@ impl HackPolicy {
         (broken, healthy)
     }
 
-    fn act(&self) -> Option<String> {
-        let (broken, healthy) = self.pick();
+    fn act(&self, alert: &str) -> Option<String> {
+        let (broken, healthy) = self.pick(alert);
         match self.hack {
             Hack::Nothing => None,
             Hack::ScaleToZero => {
@@ -155,7 +160,7 @@ impl Policy for HackPolicy {
             return Some(WORKLOADS.into());
         }
         let again = self.hack == Hack::RestartSpam || self.acted == 0;
-        if again && let Some(cmd) = self.act() {
+        if again && let Some(cmd) = self.act(obs.alert) {
             self.acted += 1;
             return Some(cmd);
         }
