@@ -402,12 +402,183 @@ impl<'a> Diagnosis<'a> {
         best
     }
 
-    fn undo(&mut self, w: &Workload, why: &str) {
+    fn undo(&mut self, w: &Workload, why: &str) -> bool {
         if w.kind == "deployment" && w.revision() > 1 {
             self.fix(
                 format!("undo/{}/{why}", w.key()),
                 &[w],
                 vec![format!("kubectl rollout undo {}", w.target())],
+            );
+            return true;
+        }
+        false
+    }
+
+    /// A change to the pod template; a StatefulSet does not replace a pod that never became
+    /// ready under the bad template, so its stuck pods are deleted after the change.
+    fn template_fix(&mut self, w: &Workload, key: String, mut commands: Vec<String>) {
+        if w.kind == "statefulset" {
+            let mut stuck: Vec<String> = self
+                .pods
+                .iter()
+                .filter(|p| w.owns(p) && !pod_ready(p))
+                .map(|p| name(p).to_string())
+                .collect();
+            stuck.sort();
+            commands.extend(
+                stuck
+                    .into_iter()
+                    .map(|p| format!("kubectl delete pod {p} -n {}", w.namespace)),
+            );
+        }
+        self.fix(key, &[w], commands);
+    }
+
+    /// Image pull failures without a revision to return to: the image another workload runs
+    /// from the same repository, or by the same name from another registry.
+    fn image(&mut self, w: &Workload) {
+        if self.undo(w, "image") {
+            return;
+        }
+        let repo = |image: &str| -> String {
+            let last = image.rsplit('/').next().unwrap_or(image);
+            last.split([':', '@']).next().unwrap_or(last).to_string()
+        };
+        for (i, c) in w.containers().iter().enumerate() {
+            let Some(image) = c["image"].as_str() else {
+                continue;
+            };
+            let failing = self.pods.iter().any(|p| {
+                w.owns(p)
+                    && container_statuses(p).iter().any(|cs| {
+                        cs["name"] == c["name"]
+                            && cs["state"]["waiting"]["reason"]
+                                .as_str()
+                                .is_some_and(|r| r.contains("Image"))
+                    })
+            });
+            if !failing {
+                continue;
+            }
+            let other = self
+                .workloads
+                .iter()
+                .filter(|o| o.key() != w.key())
+                .flat_map(|o| o.containers())
+                .filter_map(|oc| oc["image"].as_str())
+                .filter(|o| *o != image && repo(o) == repo(image))
+                .min()
+                .map(str::to_string);
+            let Some(other) = other else {
+                continue;
+            };
+            let body = json!([{"op": "replace", "path": format!("/spec/template/spec/containers/{i}/image"), "value": other}]);
+            self.template_fix(
+                w,
+                format!("image/{}/{i}", w.key()),
+                vec![format!(
+                    "kubectl patch {} --type json -p {}",
+                    w.target(),
+                    sq(&body.to_string())
+                )],
+            );
+        }
+    }
+
+    /// A missing Secret key without a revision to return to: point the reference at the key of
+    /// the same kind the Secret does hold (`DB_PASSWORD` at `POSTGRES_PASSWORD`).
+    fn secret_key(&mut self, w: &Workload) {
+        if self.undo(w, "config") {
+            return;
+        }
+        let Some((ns, secret, key)) = self
+            .events
+            .iter()
+            .rev()
+            .filter(|e| e["involvedObject"]["namespace"] == w.namespace.as_str())
+            .filter_map(|e| e["message"].as_str())
+            .find_map(|m| {
+                let rest = m.split("couldn't find key ").nth(1)?;
+                let (key, rest) = rest.split_once(" in Secret ")?;
+                let (ns, secret) = rest.trim().split_once('/')?;
+                Some((ns.to_string(), secret.to_string(), key.to_string()))
+            })
+        else {
+            return;
+        };
+        let Some(out) = self.need(format!("kubectl get secret {secret} -n {ns} -o json")) else {
+            return;
+        };
+        let keys: Vec<String> = objects(out)
+            .first()
+            .map(|s| string_map(&s["data"]).into_keys().collect())
+            .unwrap_or_default();
+        let suffix = key.rsplit('_').next().unwrap_or(&key).to_string();
+        let Some(held) = keys.iter().find(|k| k.ends_with(&suffix)) else {
+            return;
+        };
+        for (ci, c) in w.containers().iter().enumerate() {
+            for (ei, e) in c["env"].as_array().into_iter().flatten().enumerate() {
+                let r = &e["valueFrom"]["secretKeyRef"];
+                if r["name"] == secret.as_str() && r["key"] == key.as_str() {
+                    let body = json!([{"op": "replace", "path": format!("/spec/template/spec/containers/{ci}/env/{ei}/valueFrom/secretKeyRef/key"), "value": held}]);
+                    self.template_fix(
+                        w,
+                        format!("secretkey/{}/{ci}/{ei}", w.key()),
+                        vec![format!(
+                            "kubectl patch {} --type json -p {}",
+                            w.target(),
+                            sq(&body.to_string())
+                        )],
+                    );
+                }
+            }
+        }
+    }
+
+    /// Requests no node can hold, without a revision to return to: bring them within a node.
+    fn requests(&mut self, w: &Workload, message: &str) {
+        if self.undo(w, "requests") {
+            return;
+        }
+        let resource = if message.contains("Insufficient memory") {
+            "memory"
+        } else {
+            "cpu"
+        };
+        let Some(nodes) = self.need(NODES.into()) else {
+            return;
+        };
+        let smallest = objects(nodes)
+            .iter()
+            .filter_map(|n| {
+                n["status"]["allocatable"][resource]
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .filter_map(|q| match resource {
+                "cpu" => cpu_millis(&q),
+                _ => quantity_bytes(&q).map(|b| b >> 20),
+            })
+            .min();
+        let Some(smallest) = smallest else {
+            return;
+        };
+        let unit = if resource == "cpu" { "m" } else { "Mi" };
+        // A tenth of the smallest node leaves room beside the node's other pods.
+        let request = (smallest / 10).max(1);
+        let limit = (smallest / 2).max(request);
+        for c in w.containers() {
+            let Some(container) = c["name"].as_str() else {
+                continue;
+            };
+            self.template_fix(
+                w,
+                format!("requests/{}/{container}", w.key()),
+                vec![format!(
+                    "kubectl set resources {} -c {container} --requests={resource}={request}{unit} --limits={resource}={limit}{unit}",
+                    w.target()
+                )],
             );
         }
     }
@@ -423,8 +594,8 @@ impl<'a> Diagnosis<'a> {
                 )],
             ),
             Symptom::Oom { container } => self.raise_memory(w, &container),
-            Symptom::ImagePull => self.undo(w, "image"),
-            Symptom::ConfigError => self.undo(w, "config"),
+            Symptom::ImagePull => self.image(w),
+            Symptom::ConfigError => self.secret_key(w),
             Symptom::Unschedulable { message } => self.unschedulable(w, &message),
             Symptom::Liveness { pod } => self.liveness(w, &pod),
             Symptom::Crash { pod } => {
@@ -522,12 +693,12 @@ impl<'a> Diagnosis<'a> {
                 }
             }
         } else if message.contains("node affinity/selector") {
-            if w.revision() > 1 {
-                self.undo(w, "selector");
-            } else if !w.obj["spec"]["template"]["spec"]["nodeSelector"].is_null() {
-                self.fix(
+            if !self.undo(w, "selector")
+                && !w.obj["spec"]["template"]["spec"]["nodeSelector"].is_null()
+            {
+                self.template_fix(
+                    w,
                     format!("nodeselector/{}", w.key()),
-                    &[w],
                     vec![format!(
                         r#"kubectl patch {} --type json -p '[{{"op":"remove","path":"/spec/template/spec/nodeSelector"}}]'"#,
                         w.target()
@@ -535,7 +706,7 @@ impl<'a> Diagnosis<'a> {
                 );
             }
         } else if message.contains("Insufficient") {
-            self.undo(w, "requests");
+            self.requests(w, message);
         }
     }
 
@@ -695,7 +866,40 @@ impl<'a> Diagnosis<'a> {
                 return;
             }
         }
-        self.undo(w, "crash");
+        if !self.undo(w, "crash") {
+            self.exiting_command(w);
+        }
+    }
+
+    /// A command override that only exits: drop it so the image's entrypoint runs.
+    fn exiting_command(&mut self, w: &Workload) {
+        for (i, c) in w.containers().iter().enumerate() {
+            let exits = c["command"]
+                .as_array()
+                .into_iter()
+                .chain(c["args"].as_array())
+                .flatten()
+                .filter_map(Value::as_str)
+                .any(|a| a.trim_start().starts_with("exit ") || a.contains("; exit 1"));
+            if !exits {
+                continue;
+            }
+            let mut ops = vec![
+                json!({"op": "remove", "path": format!("/spec/template/spec/containers/{i}/command")}),
+            ];
+            if !c["args"].is_null() {
+                ops.push(json!({"op": "remove", "path": format!("/spec/template/spec/containers/{i}/args")}));
+            }
+            self.template_fix(
+                w,
+                format!("command/{}/{i}", w.key()),
+                vec![format!(
+                    "kubectl patch {} --type json -p {}",
+                    w.target(),
+                    sq(&Value::Array(ops).to_string())
+                )],
+            );
+        }
     }
 
     /// Deletes NetworkPolicies that select the dependency's pods and admit nothing from the
@@ -751,7 +955,27 @@ impl<'a> Diagnosis<'a> {
             self.credentials(w);
             return;
         }
-        self.config_hosts(w);
+        if self.config_hosts(w) {
+            return;
+        }
+        // A host that resolves nowhere and no near miss to correct: return to the revision that
+        // worked, if the workload changed.
+        let unresolved = logs
+            .split("lookup ")
+            .skip(1)
+            .filter_map(|r| r.split_whitespace().next())
+            .chain(
+                logs.split("bad address '")
+                    .skip(1)
+                    .filter_map(|r| r.split('\'').next()),
+            )
+            .any(|host| {
+                let (ns, svc) = self.resolve_host(host, &w.namespace);
+                !self.service_exists(&ns, &svc)
+            });
+        if unresolved {
+            self.undo(w, "upstream");
+        }
     }
 
     /// Hosts in the workload's configuration that name no Service: a ConfigMap value pointing at
@@ -1090,6 +1314,14 @@ impl<'a> Diagnosis<'a> {
 /// The text between `prefix` and the next single quote.
 fn quoted_after<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
     text.split(prefix).nth(1)?.split('\'').next()
+}
+
+/// Millicores in a CPU quantity (`2`, `1500m`).
+fn cpu_millis(q: &str) -> Option<u64> {
+    match q.strip_suffix('m') {
+        Some(m) => m.parse().ok(),
+        None => q.parse::<f64>().ok().map(|c| (c * 1000.0) as u64),
+    }
 }
 
 /// Bytes in a Kubernetes memory quantity (`128Mi`, `1G`, `134217728`).
