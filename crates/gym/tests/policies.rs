@@ -434,13 +434,26 @@ fn policies_are_deterministic() {
     }
 }
 
-/// Every mechanism on every workload of the storefront world where it injects: how far the
-/// scripted policy carries beyond the default targets. Slow; run with `--ignored --nocapture`.
+/// The storefront world with a generator-shaped namespace beside it, under names the shop does
+/// not use.
+fn inventory() -> Cluster {
+    let mut c = storefront();
+    c.apply_yaml("inventory.yaml", include_str!("data/inventory.yaml"))
+        .expect("the inventory applies");
+    c.run_until(
+        std::time::Duration::from_secs(600),
+        Cluster::workloads_ready,
+    );
+    assert!(c.workloads_ready());
+    c
+}
+
+/// Every mechanism on every workload of the storefront and inventory worlds where it injects:
+/// how far the scripted policy carries beyond the default targets.
 #[test]
-#[ignore]
 fn scripted_on_every_target() {
     use cluster::k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-    let base = storefront();
+    let base = inventory();
     let mut targets: Vec<String> = base
         .list::<Deployment>()
         .map(|d| d.metadata.clone())
@@ -456,6 +469,7 @@ fn scripted_on_every_target() {
         .collect();
     targets.sort();
     let (mut injected, mut resolved, mut steps) = (0, 0, 0);
+    let mut unresolved = Vec::new();
     for info in gym::CATALOGUE {
         for target in &targets {
             let spec = format!("{}:{target}", info.name);
@@ -476,7 +490,10 @@ fn scripted_on_every_target() {
                     resolved += 1;
                     steps += n;
                 }
-                None => println!("UNRESOLVED {spec}"),
+                None => {
+                    println!("UNRESOLVED {spec}");
+                    unresolved.push(spec);
+                }
             }
         }
     }
@@ -484,4 +501,6 @@ fn scripted_on_every_target() {
         "scripted resolved {resolved} of {injected} injectable faults, {:.1} steps on average",
         steps as f64 / resolved.max(1) as f64
     );
+    assert!(injected > 200, "only {injected} faults injected");
+    assert_eq!(unresolved, Vec::<String>::new());
 }

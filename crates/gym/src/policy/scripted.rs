@@ -880,7 +880,10 @@ impl<'a> Diagnosis<'a> {
                 .chain(c["args"].as_array())
                 .flatten()
                 .filter_map(Value::as_str)
-                .any(|a| a.trim_start().starts_with("exit ") || a.contains("; exit 1"));
+                .any(|a| {
+                    let a = a.trim();
+                    a.starts_with("exit ") && !a.contains([';', '\n'])
+                });
             if !exits {
                 continue;
             }
