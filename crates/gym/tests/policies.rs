@@ -87,14 +87,15 @@ fn play(
     (t, c)
 }
 
+/// The tightest step budget an episode is given.
+const TIGHT: RunLimits = RunLimits {
+    max_steps: 16,
+    step_time: std::time::Duration::from_secs(10),
+};
+
 fn scripted_resolves(mechanisms: &[Mechanism]) -> Transcript {
     let (c, incidents) = incident(mechanisms);
-    let (t, after) = play(
-        c,
-        &incidents,
-        &mut ScriptedSre::new(),
-        &RunLimits::default(),
-    );
+    let (t, after) = play(c, &incidents, &mut ScriptedSre::new(), &TIGHT);
     let names: Vec<_> = mechanisms.iter().map(|m| m.name()).collect();
     assert!(
         t.resolved_at.is_some(),
@@ -189,6 +190,26 @@ fn scripted_resolves_combined_faults() {
     ];
     for combo in combos {
         scripted_resolves(combo);
+    }
+}
+
+/// With the scale-down events gone (expired), the replica count comes from elsewhere: the
+/// Service still selecting the workload says zero is not intended.
+#[test]
+fn scripted_restores_a_scaled_down_workload_without_its_events() {
+    use cluster::k8s_openapi::api::core::v1::Event;
+    for m in [Mechanism::ScaledToZero, Mechanism::DependencyScaledDown] {
+        let (mut c, incidents) = incident(&[m]);
+        let events: Vec<String> = c
+            .list_in::<Event>("payments")
+            .filter_map(|e| e.metadata.name.clone())
+            .collect();
+        for e in events {
+            c.delete::<Event>("payments", &e, cluster::DeleteOptions::default())
+                .unwrap();
+        }
+        let (t, _) = play(c, &incidents, &mut ScriptedSre::new(), &TIGHT);
+        assert!(t.resolved_at.is_some(), "{m}:\n{}", t.render());
     }
 }
 
@@ -331,12 +352,7 @@ fn scripted_leaves_noise_alone() {
             .iter()
             .map(|m| m.default_fault().inject(&mut c).unwrap())
             .collect();
-        let (t, after) = play(
-            c,
-            &incidents,
-            &mut ScriptedSre::new(),
-            &RunLimits::default(),
-        );
+        let (t, after) = play(c, &incidents, &mut ScriptedSre::new(), &TIGHT);
         assert!(t.resolved_at.is_some(), "{}", t.render());
         for turn in &t.turns {
             for noise in NOISE_NAMES {
@@ -479,12 +495,7 @@ fn scripted_on_every_target() {
                 continue;
             };
             injected += 1;
-            let (t, _) = play(
-                c,
-                &[incident],
-                &mut ScriptedSre::new(),
-                &RunLimits::default(),
-            );
+            let (t, _) = play(c, &[incident], &mut ScriptedSre::new(), &TIGHT);
             match t.resolved_at {
                 Some(n) => {
                     resolved += 1;

@@ -249,8 +249,15 @@ impl<'a> Diagnosis<'a> {
 
     fn symptom(&self, w: &Workload) -> Option<Symptom> {
         if w.replicas() == 0 {
+            // Zero may be intended; it is not when the workload was seen scaling down or a
+            // Service still sends traffic to it.
+            let served = self.services.iter().any(|s| {
+                namespace(s) == w.namespace
+                    && selects(&string_map(&s["spec"]["selector"]), &w.template_labels())
+            });
             return self
                 .scaled_down_from(w)
+                .or(served.then(|| fallback_replicas(w)))
                 .map(|replicas| Symptom::ScaledToZero { replicas });
         }
         let mut pods: Vec<&Value> = self.pods.iter().filter(|p| w.owns(p)).collect();
@@ -841,7 +848,9 @@ impl<'a> Diagnosis<'a> {
         if let Some(host) = host {
             let (ns, svc) = self.resolve_host(&host, &w.namespace);
             if let Some(dep) = self.workload(&ns, &svc).filter(|d| d.replicas() == 0) {
-                let replicas = self.scaled_down_from(&dep).unwrap_or(1);
+                let replicas = self
+                    .scaled_down_from(&dep)
+                    .unwrap_or_else(|| fallback_replicas(&dep));
                 self.fix(
                     format!("scale/{}", dep.key()),
                     &[&dep, w],
@@ -1312,6 +1321,12 @@ impl<'a> Diagnosis<'a> {
             }
         }
     }
+}
+
+/// Replicas to restore when nothing printed says how many there were: two for a Deployment (a
+/// served Deployment rarely runs one), one for a StatefulSet (a single database).
+fn fallback_replicas(w: &Workload) -> i64 {
+    if w.kind == "deployment" { 2 } else { 1 }
 }
 
 /// The text between `prefix` and the next single quote.
