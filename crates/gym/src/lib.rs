@@ -3,9 +3,11 @@
 //! This crate will hold the fault catalogue, the incident generator, grading, curriculum and the
 //! episode state machine. Today it holds the basic faults that the command-line tools inject by
 //! spec (`--fault oom:payments/payment-api`), the fault catalogue ([`catalogue`]) whose
-//! injections are checked to be observable, and resolution grading from object state
-//! ([`grading`]). It depends on the cluster crate only; it never
-//! touches the simulator's internals, only objects, so the same faults apply to a live cluster.
+//! injections are checked to be observable, resolution grading from object state
+//! ([`grading`]), and policies that act through kubectl command lines ([`policy`]: a scripted
+//! SRE baseline, a random policy, reward hacks). Faults and grading touch only objects, never
+//! the simulator's internals, so the same faults apply to a live cluster; policies see only what
+//! the in-process kubectl prints. It depends on the cluster and kubectl crates.
 
 pub mod catalogue;
 pub mod faults;
