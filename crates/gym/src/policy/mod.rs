@@ -133,3 +133,61 @@ pub(crate) fn sq(s: &str) -> String {
         format!("'{}'", s.replace('\'', r"'\''"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Plays a fixed list of commands.
+    struct Script(Vec<&'static str>);
+
+    impl Policy for Script {
+        fn name(&self) -> String {
+            "script".into()
+        }
+        fn next_command(&mut self, obs: &Observation<'_>) -> Option<String> {
+            self.0.get(obs.step).map(|c| c.to_string())
+        }
+    }
+
+    #[test]
+    fn the_loop_stops_when_resolved_when_the_policy_stops_and_at_the_step_limit() {
+        let base = Cluster::baseline(1);
+        let limits = RunLimits {
+            max_steps: 3,
+            ..RunLimits::default()
+        };
+        let scale = "kubectl scale deployment/web-app -n frontend --replicas=3";
+        let mut c = base.clone();
+        let t = run(&mut c, "", &mut Script(vec![scale; 5]), &limits, |_| true);
+        assert_eq!((t.turns.len(), t.resolved_at), (1, Some(1)));
+        assert!(t.turns[0].stdout.contains("scaled"), "{:?}", t.turns[0]);
+
+        let mut c = base.clone();
+        let t = run(&mut c, "", &mut Script(vec![scale; 5]), &limits, |_| false);
+        assert_eq!((t.turns.len(), t.resolved_at), (3, None));
+
+        let mut c = base.clone();
+        let t = run(&mut c, "", &mut Script(vec![]), &limits, |_| true);
+        assert!(t.turns.is_empty());
+
+        // Time passes with each step, whatever the command.
+        let mut c = base.clone();
+        let before = c.now();
+        run(
+            &mut c,
+            "",
+            &mut Script(vec!["kubectl get pods"; 2]),
+            &limits,
+            |_| false,
+        );
+        assert_eq!(c.now().0 - before.0, 20_000);
+    }
+
+    #[test]
+    fn words_are_quoted_for_the_shell() {
+        assert_eq!(sq("payments_pass"), "payments_pass");
+        assert_eq!(sq(r#"{"a":1}"#), r#"'{"a":1}'"#);
+        assert_eq!(sq("it's"), r"'it'\''s'");
+    }
+}

@@ -324,9 +324,13 @@ impl<'a> Diagnosis<'a> {
                 .and_then(|e| e["message"].as_str())
                 .map(str::to_string)
         };
+        // Old restarts on a pod that is ready and passes its probes are history, not a fault.
         let restarting: Vec<&&Value> = pods
             .iter()
-            .filter(|p| restarts(p) >= 2 || waiting(p, &["CrashLoopBackOff"]))
+            .filter(|p| {
+                waiting(p, &["CrashLoopBackOff"])
+                    || restarts(p) >= 2 && (!pod_ready(p) || probe_failed(p, "Liveness").is_some())
+            })
             .collect();
         if let Some(p) = restarting
             .iter()
