@@ -19,11 +19,14 @@ fn storefront() -> Cluster {
         .clone()
 }
 
-fn world_for(mechanisms: &[Mechanism]) -> Cluster {
-    if mechanisms
+fn needs_storefront(mechanisms: &[Mechanism]) -> bool {
+    mechanisms
         .iter()
         .any(|m| m.info().default_target.starts_with("storefront/"))
-    {
+}
+
+fn world_for(mechanisms: &[Mechanism]) -> Cluster {
+    if needs_storefront(mechanisms) {
         storefront()
     } else {
         baseline()
@@ -275,9 +278,8 @@ const NOISE_NAMES: [&str; 4] = ["cache-warmer", "db-migrate", "ml-inference", "l
 /// The baseline with the incident generator's kinds of noise beside it: a workload logging
 /// warnings, a Completed job pod, a Deployment Pending by design, and a Ready pod with one old
 /// restart.
-fn noisy_world() -> Cluster {
+fn noisy_world(mut c: Cluster) -> Cluster {
     use cluster::k8s_openapi::api::core::v1::Pod;
-    let mut c = baseline();
     c.apply_yaml("noise.yaml", NOISE)
         .expect("the noise applies");
     c.run_until(std::time::Duration::from_secs(120), |c| {
@@ -314,15 +316,6 @@ fn noisy_world() -> Cluster {
 fn scripted_leaves_noise_alone() {
     use cluster::k8s_openapi::api::apps::v1::Deployment;
     use cluster::k8s_openapi::api::core::v1::Pod;
-    let base = noisy_world();
-    let shown = kubectl::exec::run(&mut base.clone(), "kubectl get pods -n default").stdout;
-    assert!(shown.contains("Completed"), "{shown}");
-    assert!(shown.contains("Pending"), "{shown}");
-    let legacy = shown
-        .lines()
-        .find(|l| l.starts_with("legacy-api-"))
-        .unwrap_or_default();
-    assert_eq!(legacy.split_whitespace().nth(3), Some("1"), "{shown}");
     let snapshot = |c: &Cluster| -> Vec<String> {
         let mut out: Vec<String> = c
             .list_in::<Deployment>("default")
@@ -342,28 +335,43 @@ fn scripted_leaves_noise_alone() {
         out.sort();
         out
     };
-    let before = snapshot(&base);
-    for mechanisms in [
-        &[Mechanism::OomLimit, Mechanism::MissingImageTag][..],
-        &[Mechanism::ScaledToZero, Mechanism::LivenessWrongPath][..],
-    ] {
+    let shop = noisy_world(baseline());
+    let shown = kubectl::exec::run(&mut shop.clone(), "kubectl get pods -n default").stdout;
+    assert!(shown.contains("Completed"), "{shown}");
+    assert!(shown.contains("Pending"), "{shown}");
+    let legacy = shown
+        .lines()
+        .find(|l| l.starts_with("legacy-api-"))
+        .unwrap_or_default();
+    assert_eq!(legacy.split_whitespace().nth(3), Some("1"), "{shown}");
+    let with_storefront = noisy_world(storefront());
+    let mut cases: Vec<Vec<Mechanism>> = all_mechanisms().into_iter().map(|m| vec![m]).collect();
+    cases.push(vec![Mechanism::OomLimit, Mechanism::MissingImageTag]);
+    cases.push(vec![Mechanism::ScaledToZero, Mechanism::LivenessWrongPath]);
+    for mechanisms in cases {
+        let base = if needs_storefront(&mechanisms) {
+            &with_storefront
+        } else {
+            &shop
+        };
+        let before = snapshot(base);
         let mut c = base.clone();
         let incidents: Vec<Incident> = mechanisms
             .iter()
             .map(|m| m.default_fault().inject(&mut c).unwrap())
             .collect();
         let (t, after) = play(c, &incidents, &mut ScriptedSre::new(), &TIGHT);
-        assert!(t.resolved_at.is_some(), "{}", t.render());
+        assert!(t.resolved_at.is_some(), "{mechanisms:?}\n{}", t.render());
         for turn in &t.turns {
             for noise in NOISE_NAMES {
                 assert!(
                     !turn.command.contains(noise),
-                    "touched noise {noise}: {}",
+                    "{mechanisms:?}: touched noise {noise}: {}",
                     turn.command
                 );
             }
         }
-        assert_eq!(snapshot(&after), before, "{}", t.render());
+        assert_eq!(snapshot(&after), before, "{mechanisms:?}\n{}", t.render());
     }
 }
 
