@@ -96,15 +96,16 @@ impl ScriptedSre {
             if !self.done.insert(fix.key.clone()) {
                 continue;
             }
-            for w in &fix.workloads {
-                self.fixed_at.insert(w.clone(), step);
-            }
             self.queue.extend(fix.commands);
+            // The grace runs from when the fix's last command has run.
+            for w in &fix.workloads {
+                self.fixed_at.insert(w.clone(), step + self.queue.len());
+            }
             fixed = true;
         }
-        if fixed {
+        if fixed || broken > 0 {
             self.quiet = 0;
-        } else if broken == 0 {
+        } else {
             self.quiet += 1;
             if self.quiet >= QUIET_POLLS {
                 return None;
@@ -413,10 +414,12 @@ impl<'a> Diagnosis<'a> {
         best
     }
 
-    fn undo(&mut self, w: &Workload, why: &str) -> bool {
+    /// Rolls a Deployment back to its previous revision, once: a second undo would return to
+    /// the revision the first one left.
+    fn undo(&mut self, w: &Workload) -> bool {
         if w.kind == "deployment" && w.revision() > 1 {
             self.fix(
-                format!("undo/{}/{why}", w.key()),
+                format!("undo/{}", w.key()),
                 &[w],
                 vec![format!("kubectl rollout undo {}", w.target())],
             );
@@ -448,7 +451,7 @@ impl<'a> Diagnosis<'a> {
     /// Image pull failures without a revision to return to: the image another workload runs
     /// from the same repository, or by the same name from another registry.
     fn image(&mut self, w: &Workload) {
-        if self.undo(w, "image") {
+        if self.undo(w) {
             return;
         }
         let repo = |image: &str| -> String {
@@ -499,7 +502,7 @@ impl<'a> Diagnosis<'a> {
     /// A missing Secret key without a revision to return to: point the reference at the key of
     /// the same kind the Secret does hold (`DB_PASSWORD` at `POSTGRES_PASSWORD`).
     fn secret_key(&mut self, w: &Workload) {
-        if self.undo(w, "config") {
+        if self.undo(w) {
             return;
         }
         let Some((ns, secret, key)) = self
@@ -549,7 +552,7 @@ impl<'a> Diagnosis<'a> {
 
     /// Requests no node can hold, without a revision to return to: bring them within a node.
     fn requests(&mut self, w: &Workload, message: &str) {
-        if self.undo(w, "requests") {
+        if self.undo(w) {
             return;
         }
         let resource = if message.contains("Insufficient memory") {
@@ -622,7 +625,7 @@ impl<'a> Diagnosis<'a> {
                         self.upstream(w, logs);
                     }
                 } else {
-                    self.undo(w, "readiness");
+                    self.undo(w);
                 }
             }
             Symptom::Quota { quota, message } => self.quota(w, &quota, &message),
@@ -704,9 +707,7 @@ impl<'a> Diagnosis<'a> {
                 }
             }
         } else if message.contains("node affinity/selector") {
-            if !self.undo(w, "selector")
-                && !w.obj["spec"]["template"]["spec"]["nodeSelector"].is_null()
-            {
+            if !self.undo(w) && !w.obj["spec"]["template"]["spec"]["nodeSelector"].is_null() {
                 self.template_fix(
                     w,
                     format!("nodeselector/{}", w.key()),
@@ -772,7 +773,7 @@ impl<'a> Diagnosis<'a> {
 
     fn liveness(&mut self, w: &Workload, pod: &str) {
         if w.kind == "deployment" && w.revision() > 1 {
-            self.undo(w, "liveness");
+            self.undo(w);
             return;
         }
         // A probe that gives the application no time to start: relax it, then replace the pod
@@ -879,7 +880,7 @@ impl<'a> Diagnosis<'a> {
                 return;
             }
         }
-        if !self.undo(w, "crash") {
+        if !self.undo(w) {
             self.exiting_command(w);
         }
     }
@@ -990,7 +991,7 @@ impl<'a> Diagnosis<'a> {
                 !self.service_exists(&ns, &svc)
             });
         if unresolved {
-            self.undo(w, "upstream");
+            self.undo(w);
         }
     }
 
