@@ -523,3 +523,58 @@ fn scripted_on_every_target() {
     assert!(injected > 200, "only {injected} faults injected");
     assert_eq!(unresolved, Vec::<String>::new());
 }
+
+/// Three faults at once away from the default targets, one of them in the generator-shaped
+/// namespace.
+#[test]
+fn scripted_resolves_combined_faults_on_other_targets() {
+    let combos: &[&[&str]] = &[
+        &[
+            "dependency-scaled-down:inventory/stock-sync",
+            "wrong-target-port:storefront/catalog",
+            "oom-limit:payments/payment-gateway",
+        ],
+        &[
+            "selector-matches-nothing:inventory/pricing",
+            "aggressive-liveness:auth/auth-db",
+            "missing-image-tag:storefront/orders",
+        ],
+        &[
+            "rotated-db-credentials:inventory/ledger",
+            "failing-command:frontend/frontend-cache",
+            "scaled-to-zero:storefront/catalog",
+        ],
+        &[
+            "network-policy-cuts-dependency:inventory/stock-sync",
+            "wrong-configmap-value:storefront/checkout",
+            "cordoned-and-drained:auth/auth-service",
+        ],
+    ];
+    for combo in combos {
+        let mut c = inventory();
+        let incidents: Vec<Incident> = combo
+            .iter()
+            .map(|spec| {
+                spec.parse::<gym::CatalogueFault>()
+                    .unwrap()
+                    .inject(&mut c)
+                    .unwrap_or_else(|e| panic!("{e}"))
+            })
+            .collect();
+        let (t, after) = play(c, &incidents, &mut ScriptedSre::new(), &TIGHT);
+        assert!(
+            t.resolved_at.is_some(),
+            "{combo:?} not resolved; grades: {:#?}\n{}",
+            incidents
+                .iter()
+                .map(|i| i.grade(&after))
+                .collect::<Vec<_>>(),
+            t.render()
+        );
+        println!(
+            "RESULT {} resolved in {} steps",
+            combo.join("+"),
+            t.resolved_at.unwrap_or(0)
+        );
+    }
+}

@@ -670,17 +670,21 @@ impl<'a> Diagnosis<'a> {
             let Some(nodes) = self.need(NODES.into()) else {
                 return;
             };
-            for n in objects(nodes) {
-                if n["spec"]["unschedulable"] == true {
-                    let node = name(&n);
-                    self.fix(
-                        format!("uncordon/{node}"),
-                        &[w],
-                        vec![format!(
-                            r#"kubectl patch node {node} -p '{{"spec":{{"unschedulable":false}}}}'"#
-                        )],
-                    );
-                }
+            // One patch for every cordoned node: after maintenance they all go back.
+            let cordoned: Vec<String> = objects(nodes)
+                .iter()
+                .filter(|n| n["spec"]["unschedulable"] == true)
+                .map(|n| name(n).to_string())
+                .collect();
+            if !cordoned.is_empty() {
+                self.fix(
+                    format!("uncordon/{}", cordoned.join(",")),
+                    &[w],
+                    vec![format!(
+                        r#"kubectl patch nodes {} -p '{{"spec":{{"unschedulable":false}}}}'"#,
+                        cordoned.join(" ")
+                    )],
+                );
             }
         } else if let Some(taint) = message
             .split("untolerated taint {")
@@ -691,20 +695,25 @@ impl<'a> Diagnosis<'a> {
             let Some(nodes) = self.need(NODES.into()) else {
                 return;
             };
+            // Nodes holding the taint at the same position share one patch.
+            let mut by_index: BTreeMap<usize, Vec<String>> = BTreeMap::new();
             for n in objects(nodes) {
-                let node = name(&n).to_string();
                 let index = n["spec"]["taints"]
                     .as_array()
                     .and_then(|t| t.iter().position(|t| t["key"] == key.as_str()));
                 if let Some(i) = index {
-                    self.fix(
-                        format!("untaint/{node}/{key}"),
-                        &[w],
-                        vec![format!(
-                            r#"kubectl patch node {node} --type json -p '[{{"op":"remove","path":"/spec/taints/{i}"}}]'"#
-                        )],
-                    );
+                    by_index.entry(i).or_default().push(name(&n).to_string());
                 }
+            }
+            for (i, nodes) in by_index {
+                self.fix(
+                    format!("untaint/{key}/{}", nodes.join(",")),
+                    &[w],
+                    vec![format!(
+                        r#"kubectl patch nodes {} --type json -p '[{{"op":"remove","path":"/spec/taints/{i}"}}]'"#,
+                        nodes.join(" ")
+                    )],
+                );
             }
         } else if message.contains("node affinity/selector") {
             if !self.undo(w) && !w.obj["spec"]["template"]["spec"]["nodeSelector"].is_null() {
