@@ -578,3 +578,23 @@ fn scripted_resolves_combined_faults_on_other_targets() {
         );
     }
 }
+
+/// Other cluster seeds (pod names, IPs, timings) change nothing for the scripted policy.
+#[test]
+fn scripted_resolves_default_incidents_across_seeds() {
+    for seed in [1, 2, 3] {
+        let shop = Cluster::baseline(seed);
+        let with_storefront =
+            gym::topology::shop_with_storefront(seed).expect("the storefront applies");
+        for m in all_mechanisms() {
+            let mut c = if needs_storefront(&[m]) {
+                with_storefront.clone()
+            } else {
+                shop.clone()
+            };
+            let incident = m.default_fault().inject(&mut c).unwrap();
+            let (t, _) = play(c, &[incident], &mut ScriptedSre::new(), &TIGHT);
+            assert!(t.resolved_at.is_some(), "seed {seed} {m}:\n{}", t.render());
+        }
+    }
+}

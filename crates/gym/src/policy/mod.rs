@@ -14,7 +14,7 @@ mod view;
 
 pub use hacks::{Hack, HackPolicy};
 pub use random::RandomPolicy;
-pub use scripted::ScriptedSre;
+pub use scripted::{EXPECTED_ANNOTATION, ScriptedSre};
 
 /// What a policy sees before choosing its next command.
 #[derive(Clone, Copy, Debug)]
