@@ -1,16 +1,18 @@
 //! Incidents over the simulated cluster: faults as changes to Kubernetes objects.
 //!
-//! This crate will hold the fault catalogue, the incident generator, grading, curriculum and the
-//! episode state machine. Today it holds the basic faults that the command-line tools inject by
-//! spec (`--fault oom:payments/payment-api`), the fault catalogue ([`catalogue`]) whose
-//! injections are checked to be observable, and resolution grading from object state
-//! ([`grading`]). It depends on the cluster crate only; it never
-//! touches the simulator's internals, only objects, so the same faults apply to a live cluster.
+//! It holds the basic faults that the command-line tools inject by spec (`--fault
+//! oom:payments/payment-api`), the fault catalogue ([`catalogue`]) whose injections are checked
+//! to be observable, worlds to inject into ([`topology`], [`noise`]), the seeded incident
+//! generator ([`scenario`]), resolution grading from object state ([`grading`]), and policies that act through kubectl command lines ([`policy`]: a scripted
+//! SRE baseline, a random policy, reward hacks). Faults and grading touch only objects, never
+//! the simulator's internals, so the same faults apply to a live cluster; policies see only what
+//! the in-process kubectl prints. It depends on the cluster and kubectl crates.
 
 pub mod catalogue;
 pub mod faults;
 pub mod grading;
 pub mod noise;
+pub mod policy;
 pub mod scenario;
 pub mod topology;
 
