@@ -1,9 +1,11 @@
 //! `kube-sre-gym scenarios`: browse the fault catalogue and the generated incidents.
 
 use std::io::Write;
+use std::time::Instant;
 
 use anyhow::Context;
 use gym::catalogue::{CATALOGUE, Difficulty};
+use gym::evaluate::{self, POLICIES, PolicyKind};
 use gym::scenario::{TIERS, tier_name};
 use gym::{IncidentId, Split, Worlds};
 
@@ -14,6 +16,28 @@ pub enum Command {
     /// Show a mechanism (`oom-limit`) or build a generated incident (`expert-903117`) and show
     /// its alerts.
     Show(ShowArgs),
+    /// Run policies over generated incidents and print the resolution rate per tier.
+    Evaluate(EvaluateArgs),
+}
+
+#[derive(clap::Args)]
+pub struct EvaluateArgs {
+    /// Policies to run, comma-separated, or `all`: scripted, random, hack-scale-to-zero,
+    /// hack-delete, hack-restart-spam, hack-unrelated-image, hack-nothing.
+    #[arg(long, default_value = "all")]
+    policy: String,
+    /// The split whose first incidents are run.
+    #[arg(long, default_value = "test")]
+    split: Split,
+    /// Incidents per tier.
+    #[arg(long, default_value_t = 100)]
+    episodes: u32,
+    /// Only this tier (default: every tier).
+    #[arg(long)]
+    tier: Option<Difficulty>,
+    /// Worker threads (default: the machine's cores).
+    #[arg(long)]
+    threads: Option<usize>,
 }
 
 #[derive(clap::Args)]
@@ -54,7 +78,59 @@ pub fn run(command: Command) -> anyhow::Result<()> {
             }
         },
         Command::Show(args) => show(&mut out, &args),
+        Command::Evaluate(args) => evaluate(&mut out, &args),
     }
+}
+
+fn evaluate(out: &mut impl Write, args: &EvaluateArgs) -> anyhow::Result<()> {
+    let policies: Vec<PolicyKind> = if args.policy == "all" {
+        POLICIES.to_vec()
+    } else {
+        args.policy
+            .split(',')
+            .map(|p| p.trim().parse().map_err(anyhow::Error::msg))
+            .collect::<anyhow::Result<_>>()?
+    };
+    let tiers: Vec<Difficulty> = args.tier.map_or_else(|| TIERS.to_vec(), |t| vec![t]);
+    let ids: Vec<IncidentId> = tiers
+        .iter()
+        .flat_map(|&t| (0..args.episodes).map(move |n| args.split.id(t, n)))
+        .collect();
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let worlds = Worlds::new();
+    writeln!(
+        out,
+        "{} incidents per tier from the {} split, {threads} threads\n",
+        args.episodes, args.split
+    )?;
+    write!(out, "{:<22}", "POLICY")?;
+    for t in &tiers {
+        write!(out, " {:>18}", tier_name(*t))?;
+    }
+    writeln!(out, " {:>10}", "SECONDS")?;
+    for policy in policies {
+        let started = Instant::now();
+        let results = evaluate::evaluate(&ids, policy, threads, &worlds)?;
+        let figures = evaluate::by_tier(&results);
+        write!(out, "{:<22}", policy.name())?;
+        for t in &tiers {
+            let f = figures.get(t).cloned().unwrap_or_default();
+            write!(
+                out,
+                " {:>18}",
+                format!("{:.1}% ({:.1} st)", 100.0 * f.rate(), f.mean_steps())
+            )?;
+        }
+        writeln!(out, " {:>10.1}", started.elapsed().as_secs_f64())?;
+        out.flush()?;
+    }
+    writeln!(
+        out,
+        "\nresolved % (mean commands when resolved); resolution is the final grade: every fault fixed, stable 7 simulated minutes on, no collateral damage."
+    )?;
+    Ok(())
 }
 
 fn list_catalogue(out: &mut impl Write) -> anyhow::Result<()> {

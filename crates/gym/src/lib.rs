@@ -9,6 +9,7 @@
 //! the in-process kubectl prints. It depends on the cluster and kubectl crates.
 
 pub mod catalogue;
+pub mod evaluate;
 pub mod faults;
 pub mod grading;
 pub mod noise;
