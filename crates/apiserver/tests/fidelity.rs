@@ -134,6 +134,12 @@ const MUTATION_CORPUS: &[&str] = &[
     "set env deployment/payment-api LOG_LEVEL- MODE- -n payments",
     "delete pod payment-db-0 -n payments --dry-run=server",
     "delete pod ghost -n payments",
+    "delete pods -l app=payment-api -n payments --dry-run=server",
+    "delete pods -l app=nothing -n payments",
+    "delete pods -n payments",
+    "delete pod payment-db-0 -l app=payment-db -n payments",
+    "delete pods --all -n frontend --dry-run=server",
+    "delete svc,cm -l app=payment-api -n payments --dry-run=server",
     "get deploy -n payments",
     "get deploy payment-api payment-gateway -n payments -o yaml",
     // The controllers reacted to the writes on both sides: new ReplicaSets and pods.

@@ -1,6 +1,8 @@
 //! The verbs that change objects: `scale`, `patch`, `label`, `annotate`, `delete` and
 //! `rollout restart`, through the cluster's API write path with the messages kubectl prints.
 
+use cluster::k8s_openapi::api::core::v1::Namespace;
+use cluster::selectors::LabelQuery;
 use cluster::{ApiError, Cluster, DeleteOptions, Kind, KindVisitor, Schema, Stored};
 use serde_json::{Value, json};
 
@@ -343,14 +345,61 @@ pub fn delete(cluster: &mut Cluster, inv: &Invocation) -> Output {
         dry_run: inv.flags.dry_run.as_deref() == Some("server"),
         ..Default::default()
     };
+    let by_selector = inv.flags.selector.is_some() || inv.flags.all;
+    let named = inv.targets.iter().any(|t| t.name.is_some());
+    if named && by_selector {
+        return Output::error(
+            "error: name cannot be provided when a selector is specified\n".into(),
+            1,
+        );
+    }
+    if !named && !by_selector {
+        return Output::error(
+            "error: resource(s) were provided, but no name was specified\n".into(),
+            1,
+        );
+    }
+    let selector = match LabelQuery::parse(inv.flags.selector.as_deref().unwrap_or("")) {
+        Ok(s) => s,
+        Err(e) => return Output::error(format!("error: {e}\n"), 1),
+    };
+    // Resolve every kind first, then list, as kubectl builds all its infos before deleting.
+    let mut doomed: Vec<(Kind, String, String)> = Vec::new();
     for target in &inv.targets {
         let Some(kind) = resolve_or_report(&target.resource, &mut out) else {
             continue;
         };
-        let Some(name) = &target.name else { continue };
+        match &target.name {
+            Some(name) => doomed.push((kind, ns.clone(), name.clone())),
+            None => {
+                let namespaces: Vec<String> = if inv.flags.all_namespaces {
+                    cluster
+                        .list::<Namespace>()
+                        .filter_map(|n| n.metadata.name.clone())
+                        .collect()
+                } else {
+                    vec![ns.clone()]
+                };
+                for n in namespaces {
+                    for name in kind.visit(crate::rollout::ListNames {
+                        cluster,
+                        ns: &n,
+                        selector: &selector,
+                    }) {
+                        doomed.push((kind, n.clone(), name));
+                    }
+                }
+            }
+        }
+    }
+    if !named && doomed.is_empty() && out.exit_code == 0 {
+        out.stdout.push_str("No resources found\n");
+        return out;
+    }
+    for (kind, ns, name) in &doomed {
         match kind.visit(Delete {
             cluster,
-            ns: &ns,
+            ns,
             name,
             opts,
         }) {

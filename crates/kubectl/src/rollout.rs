@@ -154,10 +154,12 @@ impl KindVisitor for Lookup<'_> {
     }
 }
 
-struct ListNames<'a> {
-    cluster: &'a Cluster,
-    ns: &'a str,
-    selector: &'a LabelQuery,
+/// The names of a kind's objects in a namespace (every object of a cluster-scoped kind) that
+/// match a label selector.
+pub(crate) struct ListNames<'a> {
+    pub(crate) cluster: &'a Cluster,
+    pub(crate) ns: &'a str,
+    pub(crate) selector: &'a LabelQuery,
 }
 
 impl KindVisitor for ListNames<'_> {
