@@ -619,8 +619,8 @@ impl Cluster {
         pod_change: PodChange,
     ) {
         let k = key(namespace, name);
-        let owners: Vec<OwnerReference> = meta
-            .and_then(|m| m.owner_references.clone())
+        let owners: &[OwnerReference] = meta
+            .and_then(|m| m.owner_references.as_deref())
             .unwrap_or_default();
         match kind {
             Kind::Namespace => self.enqueue(Work::Namespace(name.to_string())),
@@ -640,7 +640,7 @@ impl Cluster {
                 if !pod_change.observed {
                     return;
                 }
-                for o in &owners {
+                for o in owners {
                     match o.kind.as_str() {
                         "ReplicaSet" => self.enqueue(Work::ReplicaSet(key(namespace, &o.name))),
                         "StatefulSet" => self.enqueue(Work::StatefulSet(key(namespace, &o.name))),

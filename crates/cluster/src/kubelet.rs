@@ -1035,9 +1035,10 @@ impl Cluster {
 
     /// The status the kubelet reports for `pod`.
     fn pod_status(&self, pod: &Pod, rt: &PodRuntime) -> PodStatus {
-        let old = pod.status.clone().unwrap_or_default();
+        let default_status = PodStatus::default();
+        let old = pod.status.as_ref().unwrap_or(&default_status);
         let Some(spec) = pod.spec.as_ref() else {
-            return old;
+            return old.clone();
         };
         let now = self.now;
         let sandbox = now >= rt.sandbox_ready;
@@ -1049,13 +1050,11 @@ impl Cluster {
             .collect();
         statuses.sort_by(|a, b| a.name.cmp(&b.name));
 
-        let policy = spec
-            .restart_policy
-            .clone()
-            .unwrap_or_else(|| "Always".into());
+        let policy = spec.restart_policy.as_deref().unwrap_or("Always");
         let (mut running, mut waiting, mut stopped, mut succeeded) = (0, 0, 0, 0);
+        let no_state = ContainerState::default();
         for s in &statuses {
-            let st = s.state.clone().unwrap_or_default();
+            let st = s.state.as_ref().unwrap_or(&no_state);
             if st.running.is_some() {
                 running += 1;
             } else if let Some(t) = &st.terminated {
@@ -1082,7 +1081,7 @@ impl Cluster {
         } else if running > 0 {
             "Running".into()
         } else if stopped > 0 {
-            match policy.as_str() {
+            match policy {
                 "Always" => "Running".into(),
                 "OnFailure" if succeeded == stopped => "Succeeded".into(),
                 "OnFailure" => "Running".into(),
