@@ -83,10 +83,16 @@ impl Cluster {
             }
         }
         for (old, ports, endpoints) in updates {
+            let ports = (!ports.is_empty()).then_some(ports);
+            let labels = Some(slice_labels(&svc));
+            // Most reconciles find nothing to change: compare before cloning.
+            if old.ports == ports && old.endpoints == endpoints && old.metadata.labels == labels {
+                continue;
+            }
             let mut updated = (*old).clone();
-            updated.ports = (!ports.is_empty()).then_some(ports);
+            updated.ports = ports;
             updated.endpoints = endpoints;
-            updated.metadata.labels = Some(slice_labels(&svc));
+            updated.metadata.labels = labels;
             if !EndpointSlice::same_spec(&old, &updated) {
                 updated.metadata.generation = Some(old.metadata.generation.unwrap_or(1) + 1);
             }

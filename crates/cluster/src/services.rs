@@ -126,6 +126,12 @@ impl Cluster {
         endpoints.metadata.labels = (!labels.is_empty()).then_some(labels);
         match self.store.get::<Endpoints>(&k.0, &k.1).cloned() {
             Some(old) => {
+                // Most reconciles find nothing to change: compare before cloning.
+                if old.subsets == endpoints.subsets
+                    && old.metadata.labels == endpoints.metadata.labels
+                {
+                    return;
+                }
                 let mut updated = (*old).clone();
                 updated.subsets = endpoints.subsets;
                 updated.metadata.labels = endpoints.metadata.labels;
