@@ -580,51 +580,57 @@ pub fn reach_with(
     let Some(svc) = store.get::<Service>(namespace, svc_name) else {
         return Reach::Unresolvable;
     };
-    let spec = svc.spec.clone().unwrap_or_default();
+    let default_spec = k8s_openapi::api::core::v1::ServiceSpec::default();
+    let spec = svc.spec.as_ref().unwrap_or(&default_spec);
     let headless = spec.cluster_ip.as_deref() == Some("None");
     let subsets = store
         .get::<Endpoints>(namespace, svc_name)
-        .and_then(|e| e.subsets.clone())
+        .and_then(|e| e.subsets.as_deref())
         .unwrap_or_default();
     // Ready backends on the wanted port, as (pod name, target port).
-    let backends: Vec<(String, i32)> = subsets
-        .iter()
-        .flat_map(|s| {
-            let port = s
-                .ports
-                .iter()
-                .flatten()
-                .find(|p| port_matches(&spec, p.port, upstream.port))
-                .map(|p| p.port);
-            s.addresses
-                .iter()
-                .flatten()
-                .filter_map(move |a| Some((a.target_ref.as_ref()?.name.clone()?, port?)))
-        })
-        .collect();
-    let ip = spec.cluster_ip.unwrap_or_default();
-    if backends.is_empty() {
+    let backends = subsets.iter().flat_map(|s| {
+        let port = s
+            .ports
+            .iter()
+            .flatten()
+            .find(|p| port_matches(spec, p.port, upstream.port))
+            .map(|p| p.port);
+        s.addresses
+            .iter()
+            .flatten()
+            .filter_map(move |a| Some((a.target_ref.as_ref()?.name.as_deref()?, port?)))
+    });
+    let ip = || spec.cluster_ip.clone().unwrap_or_default();
+    let mut any_backend = false;
+    let mut any_admitted = false;
+    let mut any_listening = false;
+    for (pod, port) in backends {
+        any_backend = true;
+        let Some(to) = store.get::<Pod>(namespace, pod) else {
+            continue;
+        };
+        if !policies_allow(store, from, to, port) {
+            continue;
+        }
+        any_admitted = true;
+        if listens(to, port) {
+            any_listening = true;
+            break;
+        }
+    }
+    if !any_backend {
         return if headless {
             Reach::Unresolvable
         } else {
-            Reach::Refused { ip }
+            Reach::Refused { ip: ip() }
         };
     }
-    let backends: Vec<(&Pod, i32)> = backends
-        .iter()
-        .filter_map(|(pod, port)| Some((store.get::<Pod>(namespace, pod)?.as_ref(), *port)))
-        .collect();
-    let admitted: Vec<&(&Pod, i32)> = backends
-        .iter()
-        .filter(|(to, port)| policies_allow(store, from, to, *port))
-        .collect();
-    if admitted.is_empty() {
-        return Reach::TimedOut { ip };
-    }
-    if admitted.iter().any(|(to, port)| listens(to, *port)) {
+    if any_listening {
         Reach::Connected
+    } else if !any_admitted {
+        Reach::TimedOut { ip: ip() }
     } else {
-        Reach::Refused { ip }
+        Reach::Refused { ip: ip() }
     }
 }
 
@@ -632,22 +638,23 @@ pub fn reach_with(
 /// selecting the source and ingress policies selecting the destination must each have a rule
 /// admitting the other end, once any such policy isolates that end.
 fn policies_allow(store: &Store, from: &Pod, to: &Pod, port: i32) -> bool {
-    fn isolating<'s>(store: &'s Store, pod: &Pod, direction: &str) -> Vec<&'s NetworkPolicy> {
+    fn isolating<'s>(store: &'s Store, pod: &'s Pod, direction: &str) -> Vec<&'s NetworkPolicy> {
         let ns = pod.metadata.namespace.as_deref().unwrap_or("");
         store
-            .list::<NetworkPolicy>()
+            .list_in::<NetworkPolicy>(ns)
             .map(|p| p.as_ref())
-            .filter(|p| p.metadata.namespace.as_deref() == Some(ns))
             .filter(|p| {
-                let spec = p.spec.clone().unwrap_or_default();
-                let types = spec.policy_types.clone().unwrap_or_else(|| {
-                    let mut t = vec!["Ingress".to_string()];
-                    if spec.egress.is_some() {
-                        t.push("Egress".into());
+                let Some(spec) = p.spec.as_ref() else {
+                    // No spec: the defaults, an Ingress policy selecting every pod.
+                    return direction == "Ingress";
+                };
+                let applies = match &spec.policy_types {
+                    Some(types) => types.iter().any(|t| t == direction),
+                    None => {
+                        direction == "Ingress" || (direction == "Egress" && spec.egress.is_some())
                     }
-                    t
-                });
-                types.iter().any(|t| t == direction)
+                };
+                applies
                     && spec
                         .pod_selector
                         .as_ref()

@@ -90,6 +90,36 @@ pub struct Cluster {
     pub(crate) config: ClusterConfig,
 }
 
+/// The API server's own objects every cluster starts with, decoded once per process.
+fn bootstrap_objects() -> &'static [TypedObject] {
+    static OBJECTS: std::sync::OnceLock<Vec<TypedObject>> = std::sync::OnceLock::new();
+    OBJECTS.get_or_init(|| {
+        let kubernetes = serde_json::json!({
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "kubernetes", "namespace": "default",
+                          "labels": {"component": "apiserver", "provider": "kubernetes"}},
+            "spec": {"clusterIP": "10.96.0.1", "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]}
+        });
+        let endpoints = serde_json::json!({
+            "apiVersion": "v1", "kind": "Endpoints",
+            "metadata": {"name": "kubernetes", "namespace": "default", "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
+            "subsets": [{"addresses": [{"ip": "10.128.0.100"}], "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}]
+        });
+        // The API server keeps its own slice, not the controller.
+        let slice = serde_json::json!({
+            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": {"name": "kubernetes", "namespace": "default", "labels": {"kubernetes.io/service-name": "kubernetes"}},
+            "addressType": "IPv4",
+            "endpoints": [{"addresses": ["10.128.0.100"], "conditions": {"ready": true}}],
+            "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]
+        });
+        [kubernetes, endpoints, slice]
+            .into_iter()
+            .map(|v| TypedObject::from_value(v).expect("bootstrap objects decode"))
+            .collect()
+    })
+}
+
 /// Upper bound on reconciles at one instant; reaching it means two controllers are fighting.
 const MAX_RECONCILES_PER_INSTANT: usize = 100_000;
 
@@ -123,31 +153,10 @@ impl Cluster {
             };
             self.create(obj).expect("bootstrap namespace is valid");
         }
-        let kubernetes = serde_json::json!({
-            "apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": "kubernetes", "namespace": "default",
-                          "labels": {"component": "apiserver", "provider": "kubernetes"}},
-            "spec": {"clusterIP": "10.96.0.1", "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]}
-        });
-        self.apply_value(kubernetes)
-            .expect("bootstrap service is valid");
-        let endpoints = serde_json::json!({
-            "apiVersion": "v1", "kind": "Endpoints",
-            "metadata": {"name": "kubernetes", "namespace": "default", "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
-            "subsets": [{"addresses": [{"ip": "10.128.0.100"}], "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}]
-        });
-        self.apply_value(endpoints)
-            .expect("bootstrap endpoints are valid");
-        // The API server keeps its own slice, not the controller.
-        let slice = serde_json::json!({
-            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-            "metadata": {"name": "kubernetes", "namespace": "default", "labels": {"kubernetes.io/service-name": "kubernetes"}},
-            "addressType": "IPv4",
-            "endpoints": [{"addresses": ["10.128.0.100"], "conditions": {"ready": true}}],
-            "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]
-        });
-        self.apply_value(slice)
-            .expect("bootstrap endpoint slice is valid");
+        for object in bootstrap_objects() {
+            self.apply_typed(object)
+                .expect("bootstrap objects are valid");
+        }
         self.settle();
     }
 
@@ -619,8 +628,8 @@ impl Cluster {
         pod_change: PodChange,
     ) {
         let k = key(namespace, name);
-        let owners: Vec<OwnerReference> = meta
-            .and_then(|m| m.owner_references.clone())
+        let owners: &[OwnerReference] = meta
+            .and_then(|m| m.owner_references.as_deref())
             .unwrap_or_default();
         match kind {
             Kind::Namespace => self.enqueue(Work::Namespace(name.to_string())),
@@ -640,7 +649,7 @@ impl Cluster {
                 if !pod_change.observed {
                     return;
                 }
-                for o in &owners {
+                for o in owners {
                     match o.kind.as_str() {
                         "ReplicaSet" => self.enqueue(Work::ReplicaSet(key(namespace, &o.name))),
                         "StatefulSet" => self.enqueue(Work::StatefulSet(key(namespace, &o.name))),

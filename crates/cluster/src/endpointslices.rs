@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::{Node, ObjectReference, Pod, Service};
+use k8s_openapi::api::core::v1::{Node, ObjectReference, Pod, PodSpec, Service, ServiceSpec};
 use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointPort, EndpointSlice};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -68,7 +68,7 @@ impl Cluster {
         for (ports, endpoints) in desired {
             match free
                 .iter()
-                .position(|s| s.ports.clone().unwrap_or_default() == ports)
+                .position(|s| s.ports.as_deref().unwrap_or_default() == ports.as_slice())
             {
                 Some(i) => updates.push((free.remove(i), ports, endpoints)),
                 None => unmatched.push((ports, endpoints)),
@@ -83,10 +83,16 @@ impl Cluster {
             }
         }
         for (old, ports, endpoints) in updates {
+            let ports = (!ports.is_empty()).then_some(ports);
+            let labels = Some(slice_labels(&svc));
+            // Most reconciles find nothing to change: compare before cloning.
+            if old.ports == ports && old.endpoints == endpoints && old.metadata.labels == labels {
+                continue;
+            }
             let mut updated = (*old).clone();
-            updated.ports = (!ports.is_empty()).then_some(ports);
+            updated.ports = ports;
             updated.endpoints = endpoints;
-            updated.metadata.labels = Some(slice_labels(&svc));
+            updated.metadata.labels = labels;
             if !EndpointSlice::same_spec(&old, &updated) {
                 updated.metadata.generation = Some(old.metadata.generation.unwrap_or(1) + 1);
             }
@@ -102,14 +108,16 @@ impl Cluster {
     /// is in.
     fn desired_slices(&self, svc: &Service) -> Vec<SliceContent> {
         let namespace = svc.metadata.namespace.as_deref().unwrap_or("");
-        let spec = svc.spec.clone().unwrap_or_default();
-        let selector = spec.selector.clone().unwrap_or_default();
+        let default_spec = ServiceSpec::default();
+        let spec = svc.spec.as_ref().unwrap_or(&default_spec);
+        let no_selector = BTreeMap::new();
+        let selector = spec.selector.as_ref().unwrap_or(&no_selector);
         let publish_not_ready = spec.publish_not_ready_addresses.unwrap_or(false);
         let mut groups: BTreeMap<PortKey, SliceContent> = BTreeMap::new();
         for pod in self
             .store
             .list_in::<Pod>(namespace)
-            .filter(|p| matches_map(&selector, p.metadata.labels.as_ref()))
+            .filter(|p| matches_map(selector, p.metadata.labels.as_ref()))
             .filter(|p| in_endpoints(p))
         {
             let ports: Vec<EndpointPort> = spec
@@ -167,7 +175,8 @@ impl Cluster {
     fn pod_endpoint(&self, pod: &Pod, svc: &Service, publish_not_ready: bool) -> Endpoint {
         let serving = is_ready(pod);
         let terminating = pod.metadata.deletion_timestamp.is_some();
-        let pod_spec = pod.spec.clone().unwrap_or_default();
+        let default_spec = PodSpec::default();
+        let pod_spec = pod.spec.as_ref().unwrap_or(&default_spec);
         let zone = pod_spec
             .node_name
             .as_deref()

@@ -775,15 +775,13 @@ impl Cluster {
             .as_ref()
             .and_then(|s| s.termination_grace_period_seconds);
         let ip = rt.ip.clone();
-        let current_upstreams =
-            self.upstreams_ok(pod, rt.containers[i].running.as_ref().map(|r| &r.program));
-        let database_error =
-            self.database_error(pod, rt.containers[i].running.as_ref().map(|r| &r.program));
+        let program = rt.containers[i].running.as_ref().map(|r| &r.program);
+        let database_error = self.database_error(pod, program);
+        let current_upstreams = database_error.is_none() && self.upstreams_reachable(pod, program);
         let mut refreshed = false;
         loop {
             let inst = rt.containers[i].running.as_ref()?;
-            let step = next_step(inst, c);
-            let due = step.as_ref().map(step_time).filter(|t| *t <= now);
+            let due = next_step_time(inst, c).filter(|t| *t <= now);
             if due.is_none() || (!refreshed && due == Some(now)) {
                 // Ticks before now were seen with the old view of the cluster; from now on the
                 // current one applies.
@@ -824,9 +822,9 @@ impl Cluster {
                     continue;
                 }
                 let inst = rt.containers[i].running.as_ref()?;
-                return Some(next_step(inst, c).map(|s| step_time(&s)));
+                return Some(next_step_time(inst, c));
             }
-            match step? {
+            match next_step(inst, c)? {
                 Step::Exit(t, code, reason) | Step::Kill(t, code, reason) => {
                     Self::terminate(&mut rt.containers[i], t, code, &reason);
                     return None;
@@ -1026,10 +1024,8 @@ impl Cluster {
         db.login_error(env)
     }
 
-    fn upstreams_ok(&self, pod: &Pod, program: Option<&Program>) -> bool {
-        if self.database_error(pod, program).is_some() {
-            return false;
-        }
+    /// Whether every upstream of `program` accepts connections from `pod` (the database apart).
+    fn upstreams_reachable(&self, pod: &Pod, program: Option<&Program>) -> bool {
         program.is_none_or(|p| {
             p.upstreams
                 .iter()
@@ -1039,9 +1035,10 @@ impl Cluster {
 
     /// The status the kubelet reports for `pod`.
     fn pod_status(&self, pod: &Pod, rt: &PodRuntime) -> PodStatus {
-        let old = pod.status.clone().unwrap_or_default();
+        let default_status = PodStatus::default();
+        let old = pod.status.as_ref().unwrap_or(&default_status);
         let Some(spec) = pod.spec.as_ref() else {
-            return old;
+            return old.clone();
         };
         let now = self.now;
         let sandbox = now >= rt.sandbox_ready;
@@ -1053,13 +1050,11 @@ impl Cluster {
             .collect();
         statuses.sort_by(|a, b| a.name.cmp(&b.name));
 
-        let policy = spec
-            .restart_policy
-            .clone()
-            .unwrap_or_else(|| "Always".into());
+        let policy = spec.restart_policy.as_deref().unwrap_or("Always");
         let (mut running, mut waiting, mut stopped, mut succeeded) = (0, 0, 0, 0);
+        let no_state = ContainerState::default();
         for s in &statuses {
-            let st = s.state.clone().unwrap_or_default();
+            let st = s.state.as_ref().unwrap_or(&no_state);
             if st.running.is_some() {
                 running += 1;
             } else if let Some(t) = &st.terminated {
@@ -1086,7 +1081,7 @@ impl Cluster {
         } else if running > 0 {
             "Running".into()
         } else if stopped > 0 {
-            match policy.as_str() {
+            match policy {
                 "Always" => "Running".into(),
                 "OnFailure" if succeeded == stopped => "Succeeded".into(),
                 "OnFailure" => "Running".into(),
@@ -1192,52 +1187,83 @@ impl ContainerRuntime {
     }
 }
 
-fn step_time(step: &Step) -> SimTime {
-    match step {
-        Step::Exit(t, ..) | Step::Kill(t, ..) | Step::Live(t) | Step::Ready(t) | Step::Wait(t) => {
-            *t
-        }
-    }
-}
-
 /// The next thing that changes something for a running instance. Probe ticks whose outcome is
 /// a success that changes nothing are not steps: they are skipped, which keeps healthy pods free.
 fn next_step(inst: &Instance, c: &Container) -> Option<Step> {
-    let mut candidates: Vec<Step> = Vec::with_capacity(5);
-    if let Some((t, code, reason)) = inst.kill_at.clone() {
-        candidates.push(Step::Kill(t, code, reason));
+    // (time, rank): earliest first; at the same instant an exit wins over a probe.
+    let mut best: Option<(SimTime, u8)> = None;
+    let mut consider = |t: SimTime, rank: u8| {
+        if best.is_none_or(|b| (t, rank) < b) {
+            best = Some((t, rank));
+        }
+    };
+    if let Some((t, _, _)) = &inst.kill_at {
+        consider(*t, 0);
     }
-    if let Some((t, code, reason)) = inst.exit_at.clone() {
-        candidates.push(Step::Exit(t, code, reason));
+    if let Some((t, _, _)) = &inst.exit_at {
+        consider(*t, 1);
     }
     if let Some(t) = inst.wait_next {
-        candidates.push(Step::Wait(t));
+        consider(t, 2);
     }
     if inst.kill_at.is_none() {
         if let (Some(t), Some(p)) = (inst.live.next, &c.liveness_probe)
-            && (inst.live.failures > 0 || probe_result(p, inst, c, t, "").is_err())
+            && (inst.live.failures > 0 || probe_fails(p, inst, c, t))
         {
-            candidates.push(Step::Live(t));
+            consider(t, 3);
         }
         if let (Some(t), Some(p)) = (inst.ready.next, &c.readiness_probe)
-            && (!inst.is_ready
-                || inst.ready.failures > 0
-                || probe_result(p, inst, c, t, "").is_err())
+            && (!inst.is_ready || inst.ready.failures > 0 || probe_fails(p, inst, c, t))
         {
-            candidates.push(Step::Ready(t));
+            consider(t, 4);
         }
     }
-    // Earliest first; at the same instant an exit wins over a probe.
-    candidates.into_iter().min_by_key(|s| {
-        let rank = match s {
-            Step::Kill(..) => 0,
-            Step::Exit(..) => 1,
-            Step::Wait(_) => 2,
-            Step::Live(_) => 3,
-            Step::Ready(_) => 4,
-        };
-        (step_time(s), rank)
+    let (t, rank) = best?;
+    Some(match rank {
+        0 => {
+            let (t, code, reason) = inst.kill_at.clone()?;
+            Step::Kill(t, code, reason)
+        }
+        1 => {
+            let (t, code, reason) = inst.exit_at.clone()?;
+            Step::Exit(t, code, reason)
+        }
+        2 => Step::Wait(t),
+        3 => Step::Live(t),
+        _ => Step::Ready(t),
     })
+}
+
+/// The time of the next step, without building it.
+fn next_step_time(inst: &Instance, c: &Container) -> Option<SimTime> {
+    let mut best: Option<SimTime> = None;
+    let mut consider = |t: SimTime| {
+        if best.is_none_or(|b| t < b) {
+            best = Some(t);
+        }
+    };
+    if let Some((t, _, _)) = &inst.kill_at {
+        consider(*t);
+    }
+    if let Some((t, _, _)) = &inst.exit_at {
+        consider(*t);
+    }
+    if let Some(t) = inst.wait_next {
+        consider(t);
+    }
+    if inst.kill_at.is_none() {
+        if let (Some(t), Some(p)) = (inst.live.next, &c.liveness_probe)
+            && (inst.live.failures > 0 || probe_fails(p, inst, c, t))
+        {
+            consider(t);
+        }
+        if let (Some(t), Some(p)) = (inst.ready.next, &c.readiness_probe)
+            && (!inst.is_ready || inst.ready.failures > 0 || probe_fails(p, inst, c, t))
+        {
+            consider(t);
+        }
+    }
+    best
 }
 
 /// The first tick of a `period` series starting at `t` that is later than `now`.
@@ -1272,32 +1298,33 @@ fn probe_result(
     let listening = t >= inst.started + p.startup && p.fatal.is_none();
     if let Some(h) = &probe.http_get {
         let port = resolve_port(&h.port, c).unwrap_or(0);
-        let path = h.path.clone().unwrap_or_else(|| "/".into());
-        let scheme = h
-            .scheme
-            .clone()
-            .unwrap_or_else(|| "HTTP".into())
-            .to_lowercase();
-        let host = h.host.clone().unwrap_or_else(|| ip.to_string());
-        let url = format!("{scheme}://{}{path}", join_host_port(&host, port));
+        let path = h.path.as_deref().unwrap_or("/");
+        // Messages are built only on failure: most probe ticks succeed.
+        let host = || h.host.clone().unwrap_or_else(|| ip.to_string());
+        let url = |host: &str| {
+            let scheme = h.scheme.as_deref().unwrap_or("HTTP").to_lowercase();
+            format!("{scheme}://{}{path}", join_host_port(host, port))
+        };
         if !listening || !p.ports.contains(&port) {
+            let host = host();
             return Err(format!(
-                "Get \"{url}\": dial tcp {}: connect: connection refused",
+                "Get \"{}\": dial tcp {}: connect: connection refused",
+                url(&host),
                 join_host_port(&host, port)
             ));
         }
-        return match p.http_status(port, &path, inst.upstreams_ok) {
+        return match p.http_status(port, path, inst.upstreams_ok) {
             Some(code) if (200..400).contains(&code) => Ok(()),
             Some(code) => Err(format!("HTTP probe failed with statuscode: {code}")),
-            None => Err(format!("Get \"{url}\": EOF")),
+            None => Err(format!("Get \"{}\": EOF", url(&host()))),
         };
     }
     if let Some(tcp) = &probe.tcp_socket {
         let port = resolve_port(&tcp.port, c).unwrap_or(0);
-        let host = tcp.host.clone().unwrap_or_else(|| ip.to_string());
         if listening && p.ports.contains(&port) {
             return Ok(());
         }
+        let host = tcp.host.clone().unwrap_or_else(|| ip.to_string());
         return Err(format!(
             "dial tcp {}: connect: connection refused",
             join_host_port(&host, port)
@@ -1320,6 +1347,11 @@ fn probe_result(
         return Err("timeout: failed to connect service".into());
     }
     Ok(())
+}
+
+/// Whether a probe at `t` fails, without building its message where that can be avoided.
+fn probe_fails(probe: &Probe, inst: &Instance, c: &Container, t: SimTime) -> bool {
+    probe_result(probe, inst, c, t, "").is_err()
 }
 
 fn join_host_port(host: &str, port: u16) -> String {

@@ -133,7 +133,8 @@ impl Cluster {
     pub fn workloads_ready(&self) -> bool {
         let deployments_ready = self.list::<Deployment>().all(|d| {
             let want = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
-            let st = d.status.clone().unwrap_or_default();
+            let no_status = Default::default();
+            let st = d.status.as_ref().unwrap_or(&no_status);
             st.observed_generation == d.metadata.generation
                 && st.updated_replicas.unwrap_or(0) == want
                 && st.available_replicas.unwrap_or(0) == want

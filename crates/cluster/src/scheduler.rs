@@ -24,11 +24,9 @@ pub(crate) fn pod_requests(pod: &Pod) -> (i64, i64) {
     let mut cpu = 0;
     let mut mem = 0;
     for c in pod.spec.iter().flat_map(|s| s.containers.iter()) {
-        let req = c
-            .resources
-            .as_ref()
-            .and_then(|r| r.requests.clone())
-            .unwrap_or_default();
+        let Some(req) = c.resources.as_ref().and_then(|r| r.requests.as_ref()) else {
+            continue;
+        };
         cpu += req.get("cpu").and_then(quantity::cpu_millis).unwrap_or(0);
         mem += req
             .get("memory")

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
     EndpointAddress, EndpointPort, EndpointSubset, Endpoints, ObjectReference, Pod, Service,
+    ServiceSpec,
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
@@ -20,23 +21,22 @@ impl Cluster {
             }
             return;
         };
-        let spec = svc.spec.clone().unwrap_or_default();
-        let Some(selector) = spec.selector.clone().filter(|s| !s.is_empty()) else {
+        let default_spec = ServiceSpec::default();
+        let spec = svc.spec.as_ref().unwrap_or(&default_spec);
+        let Some(selector) = spec.selector.as_ref().filter(|s| !s.is_empty()) else {
             return;
         };
-        let pods: Vec<_> = self
+        let pods = self
             .store
             .list_in::<Pod>(&k.0)
-            .filter(|p| matches_map(&selector, p.metadata.labels.as_ref()))
+            .filter(|p| matches_map(selector, p.metadata.labels.as_ref()))
             .filter(|p| p.metadata.deletion_timestamp.is_none())
-            .filter(|p| p.status.as_ref().and_then(|s| s.pod_ip.as_ref()).is_some())
-            .cloned()
-            .collect();
+            .filter(|p| p.status.as_ref().and_then(|s| s.pod_ip.as_ref()).is_some());
         // Group addresses by their resolved port set, as the real controller packs subsets.
         type Ports = Vec<(String, i32, String)>;
         type ReadyAndNot = (Vec<EndpointAddress>, Vec<EndpointAddress>);
         let mut subsets: BTreeMap<Ports, ReadyAndNot> = BTreeMap::new();
-        for pod in &pods {
+        for pod in pods {
             let mut ports = Vec::new();
             for sp in spec.ports.iter().flatten() {
                 let target = sp.target_port.clone().unwrap_or(IntOrString::Int(sp.port));
@@ -62,7 +62,9 @@ impl Cluster {
                 continue;
             }
             ports.sort();
-            let status = pod.status.clone().unwrap_or_default();
+            let Some(status) = pod.status.as_ref() else {
+                continue;
+            };
             let ready = status
                 .conditions
                 .iter()
@@ -124,6 +126,12 @@ impl Cluster {
         endpoints.metadata.labels = (!labels.is_empty()).then_some(labels);
         match self.store.get::<Endpoints>(&k.0, &k.1).cloned() {
             Some(old) => {
+                // Most reconciles find nothing to change: compare before cloning.
+                if old.subsets == endpoints.subsets
+                    && old.metadata.labels == endpoints.metadata.labels
+                {
+                    return;
+                }
                 let mut updated = (*old).clone();
                 updated.subsets = endpoints.subsets;
                 updated.metadata.labels = endpoints.metadata.labels;

@@ -43,10 +43,12 @@ pub trait Stored:
     fn map_mut(store: &mut Store) -> &mut ObjectMap<Self>;
 }
 
-/// Objects of one kind, by namespace then name: lookups borrow, iteration is ordered.
+/// Objects of one kind, by namespace then name: lookups borrow, iteration is ordered. Each
+/// namespace's map is shared between forks until one of them writes to it, so that forking
+/// (and capturing a baseline) costs per namespace, not per object.
 #[derive(Clone, Debug)]
 pub struct ObjectMap<T> {
-    by_namespace: BTreeMap<String, BTreeMap<String, Arc<T>>>,
+    by_namespace: BTreeMap<String, Arc<BTreeMap<String, Arc<T>>>>,
     len: usize,
 }
 
@@ -66,7 +68,7 @@ impl<T: Stored> ObjectMap<T> {
 
     /// All objects, ordered by namespace then name.
     pub fn iter(&self) -> impl Iterator<Item = &Arc<T>> {
-        self.by_namespace.values().flat_map(BTreeMap::values)
+        self.by_namespace.values().flat_map(|names| names.values())
     }
 
     /// Objects in one namespace, ordered by name.
@@ -74,7 +76,7 @@ impl<T: Stored> ObjectMap<T> {
         self.by_namespace
             .get(namespace)
             .into_iter()
-            .flat_map(BTreeMap::values)
+            .flat_map(|names| names.values())
     }
 
     pub fn len(&self) -> usize {
@@ -93,14 +95,17 @@ impl<T: Stored> ObjectMap<T> {
             Some(names) => names,
             None => self.by_namespace.entry(namespace.to_string()).or_default(),
         };
-        if names.insert(name, obj).is_none() {
+        if Arc::make_mut(names).insert(name, obj).is_none() {
             self.len += 1;
         }
     }
 
     pub(crate) fn remove(&mut self, namespace: &str, name: &str) -> Option<Arc<T>> {
         let names = self.by_namespace.get_mut(namespace)?;
-        let removed = names.remove(name)?;
+        if !names.contains_key(name) {
+            return None;
+        }
+        let removed = Arc::make_mut(names).remove(name)?;
         if names.is_empty() {
             self.by_namespace.remove(namespace);
         }

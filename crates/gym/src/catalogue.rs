@@ -513,7 +513,14 @@ impl CatalogueFault {
         let ns = self.namespace.clone();
         let watched = incident.symptom_workload().clone();
         let mechanism = self.mechanism;
+        // The symptom is read from objects only: while no write happened since the last look
+        // (a timer that changed nothing), the answer stands.
+        let mut last_seen: Option<u64> = None;
         let shown = cluster.run_until(OBSERVE_LIMIT, |c| {
+            if last_seen == Some(c.resource_version()) {
+                return false;
+            }
+            last_seen = Some(c.resource_version());
             symptom_shows(c, mechanism, &ns, &watched, since)
         });
         if !shown {
