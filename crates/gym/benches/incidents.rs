@@ -1,6 +1,6 @@
 //! Incident costs: injecting a fault into a pre-built baseline and running the simulator until
-//! its symptom shows, and grading (which forks and runs minutes ahead), and building worlds. The same injections run
-//! in a bigger world too, so that costs growing with the cluster's size show.
+//! its symptom shows, grading (which forks and runs minutes ahead), and building worlds. The
+//! same injections run in a bigger world too, so that costs growing with the cluster's size show.
 
 use std::hint::black_box;
 use std::time::Duration;
