@@ -669,9 +669,12 @@ impl Cluster {
                 self.enqueue(Work::Endpoints(k.clone()));
                 self.enqueue(Work::EndpointSlices(k));
             }
-            // Both change who can connect to whom.
+            // Both change who can connect to whom: the pods that call this Service, or any
+            // Service of the policy's namespace, re-check their upstreams.
             Kind::Endpoints | Kind::NetworkPolicy => {
-                let dependents: Vec<ObjectKey> = self.runtime.dependents().collect();
+                let service = (kind == Kind::Endpoints).then_some(name);
+                let dependents: Vec<ObjectKey> =
+                    self.runtime.dependents_on(namespace, service).collect();
                 for d in dependents {
                     self.enqueue(Work::Kubelet(d));
                 }

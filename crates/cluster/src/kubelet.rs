@@ -52,10 +52,22 @@ pub struct Runtime {
 
 impl Runtime {
     /// Pods whose programs depend on other services' endpoints.
-    pub(crate) fn dependents(&self) -> impl Iterator<Item = ObjectKey> + '_ {
+    /// Pods whose readiness can change when a Service's endpoints change (`service` named) or
+    /// when `namespace`'s NetworkPolicies do (`service` None: callers of any Service there, and
+    /// the namespace's own callers, which egress rules govern).
+    pub(crate) fn dependents_on<'a>(
+        &'a self,
+        namespace: &'a str,
+        service: Option<&'a str>,
+    ) -> impl Iterator<Item = ObjectKey> + 'a {
         self.pods
             .iter()
-            .filter(|(_, p)| p.containers.iter().any(ContainerRuntime::depends))
+            .filter(move |((pod_ns, _), p)| {
+                p.containers.iter().any(|c| {
+                    c.calls(pod_ns, namespace, service)
+                        || (service.is_none() && pod_ns == namespace && c.depends())
+                })
+            })
             .map(|(k, _)| k.clone())
     }
 
@@ -114,6 +126,25 @@ impl ContainerRuntime {
         self.running
             .as_ref()
             .is_some_and(|i| !i.program.upstreams.is_empty() || i.program.database.is_some())
+    }
+
+    /// Whether the running program calls a Service in `namespace` (`service`, or any), its
+    /// hosts resolved from `pod_namespace` as cluster DNS resolves them.
+    fn calls(&self, pod_namespace: &str, namespace: &str, service: Option<&str>) -> bool {
+        let Some(i) = self.running.as_ref() else {
+            return false;
+        };
+        let database = i.program.database.as_ref().map(|d| &d.upstream);
+        i.program.upstreams.iter().chain(database).any(|u| {
+            let host = u.host.trim_end_matches('.');
+            let parts: Vec<&str> = host.split('.').collect();
+            let (svc, ns) = match parts.as_slice() {
+                [svc] => (*svc, pod_namespace),
+                [svc, ns, ..] => (*svc, *ns),
+                [] => return false,
+            };
+            ns == namespace && service.is_none_or(|s| s == svc)
+        })
     }
 }
 

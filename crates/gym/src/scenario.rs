@@ -420,16 +420,16 @@ impl IncidentId {
     ) -> Vec<CatalogueFault> {
         let test = self.split() == Split::Test;
         let allowed = |f: &CatalogueFault| test || !held_out(f.mechanism, &f.workload);
-        let targets: BTreeMap<Mechanism, Vec<CatalogueFault>> = CATALOGUE
+        let all = targets_of(topology);
+        let targets: BTreeMap<Mechanism, Vec<&CatalogueFault>> = CATALOGUE
             .iter()
             .filter(|i| i.difficulty <= self.tier)
             .map(|i| {
-                let ts: Vec<CatalogueFault> = targets_of(topology)
+                let ts: Vec<&CatalogueFault> = all
                     .get(&i.mechanism)
                     .into_iter()
                     .flatten()
                     .filter(|f| allowed(f))
-                    .cloned()
                     .collect();
                 (i.mechanism, ts)
             })
@@ -464,8 +464,11 @@ impl IncidentId {
                 break;
             }
             let m = *pick(rng, &candidates);
-            let options: Vec<&CatalogueFault> =
-                targets[&m].iter().filter(|f| fits(f, &faults)).collect();
+            let options: Vec<&CatalogueFault> = targets[&m]
+                .iter()
+                .copied()
+                .filter(|f| fits(f, &faults))
+                .collect();
             let fault = (*pick(rng, &options)).clone();
             namespaces.insert(fault.namespace.clone());
             faults.push(fault);
