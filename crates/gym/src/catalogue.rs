@@ -1557,9 +1557,10 @@ fn symptom_shows(c: &Cluster, m: Mechanism, ns: &str, w: &Workload, since: SimTi
             symptom_shows(c, ReadinessWrongPort, ns, w, since)
                 && pods.iter().any(|p| !cluster::selectors::is_ready(p))
         }
+        // The events are the watched pods' own, wherever the fault was made.
         ReadinessWrongPort => pods.iter().any(|p| {
             let name = p.metadata.name.as_deref();
-            c.list_in::<Event>(ns).any(|e| {
+            c.list_in::<Event>(&w.namespace).any(|e| {
                 recent(e)
                     && e.involved_object.name.as_deref() == name
                     && e.reason.as_deref() == Some("Unhealthy")

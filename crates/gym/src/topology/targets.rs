@@ -366,17 +366,18 @@ fn applies(
     }
 }
 
-/// Whether a microservice in `ns` whose readiness follows its upstreams calls Service `service`
-/// on `port` through `DEPENDS_ON` (the caller the catalogue's WrongTargetPort watches).
+/// Whether a microservice (in any namespace) whose readiness follows its upstreams calls Service
+/// `ns/service` on `port` through `DEPENDS_ON` (the caller the catalogue's WrongTargetPort
+/// watches).
 fn shapes_calling(c: &Cluster, shapes: &[Shape<'_>], ns: &str, service: &str, port: i32) -> bool {
     shapes.iter().any(|caller| {
-        caller.w.namespace == ns
-            && caller.deployment()
+        let from = caller.w.namespace.as_str();
+        caller.deployment()
             && caller.ready_follows_upstreams()
-            && host_values(c, ns, caller.container)
+            && host_values(c, from, caller.container)
                 .iter()
                 .filter(|(k, _)| k == "DEPENDS_ON")
-                .flat_map(|(_, v)| services_named(v, ns))
+                .flat_map(|(_, v)| services_named(v, from))
                 .any(|(n, svc, p)| n == ns && svc == service && i32::from(p.unwrap_or(80)) == port)
     })
 }
