@@ -109,6 +109,26 @@ impl Incident {
     }
 }
 
+/// Grades incidents injected one after another into one world, as one incident: all of them
+/// resolved, and no damage against the world before the first (`incidents[0]`'s baseline), so
+/// fixing one fault is not damage in the eyes of another. An empty slice is vacuously resolved.
+pub fn grade_together(incidents: &[Incident], cluster: &Cluster) -> Grade {
+    match incidents.first() {
+        Some(first) => grade(incidents, &first.baseline, cluster),
+        None => Grade {
+            resolved: true,
+            ..Grade::default()
+        },
+    }
+}
+
+/// Whether [`grade_together`] would say resolved, forking only when everything holds now.
+pub fn resolved_together(incidents: &[Incident], cluster: &Cluster) -> bool {
+    incidents
+        .first()
+        .is_none_or(|first| resolved(incidents, &first.baseline, cluster))
+}
+
 /// Grades several incidents injected one after another into one world: all of them resolved,
 /// and no damage against `before`, the world as it was before the first fault.
 pub(crate) fn grade(incidents: &[Incident], before: &Baseline, cluster: &Cluster) -> Grade {

@@ -17,7 +17,7 @@ use crate::catalogue::{
     CATALOGUE, CatalogueError, CatalogueFault, Difficulty, FaultClass, GroundTruth, Incident,
     Mechanism,
 };
-use crate::grading::{self, Baseline, Grade};
+use crate::grading::{self, Grade};
 use crate::noise::{self, Noise};
 use crate::topology::{ServiceGraph, Topology, fault_targets_in};
 
@@ -495,7 +495,6 @@ impl ScenarioSpec {
 
     /// Injects the faults into `cluster`, which must be this spec's world.
     pub fn inject_into(&self, cluster: &mut Cluster) -> Result<Scenario, ScenarioError> {
-        let before = Baseline::capture(cluster);
         let mut incidents: Vec<Incident> = Vec::new();
         for fault in &self.faults {
             let incident = fault
@@ -555,7 +554,6 @@ impl ScenarioSpec {
             spec: self.clone(),
             incidents,
             alerts,
-            before,
         })
     }
 }
@@ -584,18 +582,17 @@ pub struct Scenario {
     pub incidents: Vec<Incident>,
     /// The active alerts, one per distinct symptom.
     pub alerts: Vec<String>,
-    before: Baseline,
 }
 
 impl Scenario {
     /// Resolved when every fault is, and nothing else was damaged.
     pub fn grade(&self, cluster: &Cluster) -> Grade {
-        grading::grade(&self.incidents, &self.before, cluster)
+        grading::grade_together(&self.incidents, cluster)
     }
 
     /// Whether [`Scenario::grade`] would say resolved; cheaper while anything is still wrong.
     pub fn is_resolved(&self, cluster: &Cluster) -> bool {
-        grading::resolved(&self.incidents, &self.before, cluster)
+        grading::resolved_together(&self.incidents, cluster)
     }
 
     /// Ground truth, for graders and reports only: never shown to the agent.

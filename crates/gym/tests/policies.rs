@@ -47,22 +47,9 @@ fn incident(mechanisms: &[Mechanism]) -> (Cluster, Vec<Incident>) {
     (c, incidents)
 }
 
-/// Every incident resolved. Each incident's baseline was captured after the faults injected
-/// before it, so fixing those faults changes workloads its grade did not expect to change: that
-/// change is excused when the workload belongs to another of the incidents, and nothing else is.
+/// Every incident resolved, graded together against the world before the first fault.
 fn resolved_together(incidents: &[Incident], c: &Cluster) -> bool {
-    incidents.iter().all(|i| {
-        let g = i.grade(c);
-        g.problems.is_empty()
-            && g.collateral.iter().all(|damage| {
-                incidents.iter().any(|other| {
-                    other
-                        .workloads
-                        .iter()
-                        .any(|w| *damage == format!("{w} was changed without cause"))
-                })
-            })
-    })
+    gym::grading::resolved_together(incidents, c)
 }
 
 fn play(
@@ -102,11 +89,8 @@ fn scripted_resolves(mechanisms: &[Mechanism]) -> Transcript {
     let names: Vec<_> = mechanisms.iter().map(|m| m.name()).collect();
     assert!(
         t.resolved_at.is_some(),
-        "{names:?} not resolved; grades: {:#?}\n{}",
-        incidents
-            .iter()
-            .map(|i| i.grade(&after))
-            .collect::<Vec<_>>(),
+        "{names:?} not resolved; grade: {:#?}\n{}",
+        gym::grading::grade_together(&incidents, &after),
         t.render()
     );
     println!(
@@ -564,11 +548,8 @@ fn scripted_resolves_combined_faults_on_other_targets() {
         let (t, after) = play(c, &incidents, &mut ScriptedSre::new(), &TIGHT);
         assert!(
             t.resolved_at.is_some(),
-            "{combo:?} not resolved; grades: {:#?}\n{}",
-            incidents
-                .iter()
-                .map(|i| i.grade(&after))
-                .collect::<Vec<_>>(),
+            "{combo:?} not resolved; grade: {:#?}\n{}",
+            gym::grading::grade_together(&incidents, &after),
             t.render()
         );
         println!(
