@@ -278,11 +278,20 @@ pub fn held_out(mechanism: Mechanism, workload: &str) -> bool {
     stable_hash(&[mechanism.name(), workload]).is_multiple_of(HELD_OUT_ONE_IN)
 }
 
-/// Every mechanism's targets in a topology, read once from its objects and kept: the generator
-/// consults them for every id.
-fn targets_of(topology: &Topology) -> Arc<BTreeMap<Mechanism, Vec<CatalogueFault>>> {
-    type Targets = Arc<BTreeMap<Mechanism, Vec<CatalogueFault>>>;
-    static CACHE: OnceLock<Mutex<BTreeMap<Topology, Targets>>> = OnceLock::new();
+/// A fault the generator may pick, with the namespaces it may touch: its own, and those of the
+/// workloads that call or are called by its target (a wrong targetPort breaks the callers, a
+/// database fault reaches the database). Faults of one incident keep their footprints apart.
+struct Candidate {
+    fault: CatalogueFault,
+    footprint: BTreeSet<String>,
+}
+
+type Candidates = Arc<BTreeMap<Mechanism, Vec<Candidate>>>;
+
+/// Every mechanism's candidates in a topology, read once from its objects and kept: the
+/// generator consults them for every id.
+fn candidates_of(topology: &Topology) -> Candidates {
+    static CACHE: OnceLock<Mutex<BTreeMap<Topology, Candidates>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Some(t) = cache
         .lock()
@@ -293,13 +302,35 @@ fn targets_of(topology: &Topology) -> Arc<BTreeMap<Mechanism, Vec<CatalogueFault
     }
     // A topology the generator names always has objects; an empty map leaves it without faults,
     // which the generator's tests would catch.
-    let targets: Targets = Arc::new(
+    let candidates: Candidates = Arc::new(
         topology
             .objects()
             .map(|c| {
+                let graph = ServiceGraph::from_cluster(&c, topology.entry_points());
                 CATALOGUE
                     .iter()
-                    .map(|i| (i.mechanism, fault_targets_in(&c, i.mechanism)))
+                    .map(|i| {
+                        let faults = fault_targets_in(&c, i.mechanism);
+                        let candidates = faults
+                            .into_iter()
+                            .map(|fault| {
+                                let mut footprint = BTreeSet::from([fault.namespace.clone()]);
+                                for w in graph.workloads().filter(|w| {
+                                    w.namespace == fault.namespace && w.name == fault.workload
+                                }) {
+                                    footprint.extend(
+                                        graph
+                                            .callers_of(w)
+                                            .into_iter()
+                                            .chain(graph.dependencies_of(w))
+                                            .map(|n| n.namespace),
+                                    );
+                                }
+                                Candidate { fault, footprint }
+                            })
+                            .collect();
+                        (i.mechanism, candidates)
+                    })
                     .collect()
             })
             .unwrap_or_default(),
@@ -308,7 +339,7 @@ fn targets_of(topology: &Topology) -> Arc<BTreeMap<Mechanism, Vec<CatalogueFault
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .entry(*topology)
-        .or_insert(targets)
+        .or_insert(candidates)
         .clone()
 }
 
@@ -420,41 +451,41 @@ impl IncidentId {
     ) -> Vec<CatalogueFault> {
         let test = self.split() == Split::Test;
         let allowed = |f: &CatalogueFault| test || !held_out(f.mechanism, &f.workload);
-        let all = targets_of(topology);
-        let targets: BTreeMap<Mechanism, Vec<&CatalogueFault>> = CATALOGUE
+        let all = candidates_of(topology);
+        let targets: BTreeMap<Mechanism, Vec<&Candidate>> = CATALOGUE
             .iter()
             .filter(|i| i.difficulty <= self.tier)
             .map(|i| {
-                let ts: Vec<&CatalogueFault> = all
+                let ts: Vec<&Candidate> = all
                     .get(&i.mechanism)
                     .into_iter()
                     .flatten()
-                    .filter(|f| allowed(f))
+                    .filter(|c| allowed(&c.fault))
                     .collect();
                 (i.mechanism, ts)
             })
             .filter(|(_, ts)| !ts.is_empty())
             .collect();
         let mut faults: Vec<CatalogueFault> = Vec::new();
-        let mut namespaces = BTreeSet::new();
+        let mut touched: BTreeSet<String> = BTreeSet::new();
         for n in 0..wanted {
-            let fits = |f: &CatalogueFault, faults: &[CatalogueFault]| {
-                let second_cluster_wide =
-                    cluster_wide(f.mechanism) && faults.iter().any(|g| cluster_wide(g.mechanism));
-                !namespaces.contains(&f.namespace) && !second_cluster_wide
+            let fits = |c: &Candidate, faults: &[CatalogueFault]| {
+                let second_cluster_wide = cluster_wide(c.fault.mechanism)
+                    && faults.iter().any(|g| cluster_wide(g.mechanism));
+                touched.is_disjoint(&c.footprint) && !second_cluster_wide
             };
             let candidates: Vec<Mechanism> = targets
                 .iter()
                 .filter(|(m, ts)| {
                     (n > 0 || m.info().difficulty == self.tier)
-                        && ts.iter().any(|f| fits(f, &faults))
+                        && ts.iter().any(|c| fits(c, &faults))
                 })
                 .map(|(m, _)| *m)
                 .collect();
             let candidates = if candidates.is_empty() {
                 targets
                     .iter()
-                    .filter(|(_, ts)| ts.iter().any(|f| fits(f, &faults)))
+                    .filter(|(_, ts)| ts.iter().any(|c| fits(c, &faults)))
                     .map(|(m, _)| *m)
                     .collect()
             } else {
@@ -464,14 +495,14 @@ impl IncidentId {
                 break;
             }
             let m = *pick(rng, &candidates);
-            let options: Vec<&CatalogueFault> = targets[&m]
+            let options: Vec<&Candidate> = targets[&m]
                 .iter()
                 .copied()
-                .filter(|f| fits(f, &faults))
+                .filter(|c| fits(c, &faults))
                 .collect();
-            let fault = (*pick(rng, &options)).clone();
-            namespaces.insert(fault.namespace.clone());
-            faults.push(fault);
+            let chosen = *pick(rng, &options);
+            touched.extend(chosen.footprint.iter().cloned());
+            faults.push(chosen.fault.clone());
         }
         faults.sort_by_key(|f| cluster_wide(f.mechanism));
         faults

@@ -89,3 +89,23 @@ fn more_than_ten_thousand_distinct_incidents_are_reachable() {
         distinct.len()
     );
 }
+
+/// Faults of one incident never reach the same workload: their footprints (the target's
+/// namespace, its callers' and its dependencies') are kept apart when the faults are picked.
+#[test]
+fn multi_fault_incidents_build_without_touching_the_same_workload() {
+    let worlds = Worlds::new();
+    for tier in [
+        gym::catalogue::Difficulty::Advanced,
+        gym::catalogue::Difficulty::Expert,
+    ] {
+        for split in [Split::Train, Split::Test] {
+            for n in 0..12 {
+                let spec = split.id(tier, n).spec();
+                if let Err(e) = spec.instantiate(&worlds) {
+                    panic!("{spec}: {e}");
+                }
+            }
+        }
+    }
+}
