@@ -48,6 +48,7 @@ pub(crate) enum Work {
     Deployment(ObjectKey),
     StatefulSet(ObjectKey),
     ReplicaSet(ObjectKey),
+    Job(ObjectKey),
     Quota(ObjectKey),
     Schedule(ObjectKey),
     Kubelet(ObjectKey),
@@ -253,6 +254,7 @@ impl Cluster {
                 Work::Deployment(k) => self.reconcile_deployment(&k),
                 Work::StatefulSet(k) => self.reconcile_statefulset(&k),
                 Work::ReplicaSet(k) => self.reconcile_replicaset(&k),
+                Work::Job(k) => self.reconcile_job(&k),
                 Work::Quota(k) => self.reconcile_quota(&k),
                 Work::Schedule(k) => self.schedule_pod(&k),
                 Work::Kubelet(k) => self.sync_pod(&k),
@@ -384,6 +386,10 @@ impl Cluster {
         meta.generation = T::tracks_generation().then_some(1);
         meta.deletion_timestamp = None;
         meta.managed_fields = None;
+        let causes = obj.complete_create();
+        if !causes.is_empty() {
+            return Err(ApiError::invalid(T::OBJECT_KIND, &name, causes));
+        }
         if dry_run {
             return Ok(Arc::new(obj));
         }
@@ -626,6 +632,7 @@ impl Cluster {
             Kind::Namespace => self.enqueue(Work::Namespace(name.to_string())),
             Kind::Deployment => self.enqueue(Work::Deployment(k)),
             Kind::StatefulSet => self.enqueue(Work::StatefulSet(k)),
+            Kind::Job => self.enqueue(Work::Job(k)),
             Kind::ReplicaSet => {
                 self.enqueue(Work::ReplicaSet(k));
                 for o in owners.iter().filter(|o| o.kind == "Deployment") {
@@ -644,6 +651,7 @@ impl Cluster {
                     match o.kind.as_str() {
                         "ReplicaSet" => self.enqueue(Work::ReplicaSet(key(namespace, &o.name))),
                         "StatefulSet" => self.enqueue(Work::StatefulSet(key(namespace, &o.name))),
+                        "Job" => self.enqueue(Work::Job(key(namespace, &o.name))),
                         _ => {}
                     }
                 }
@@ -710,7 +718,8 @@ impl Cluster {
             | Kind::EndpointSlice
             | Kind::Lease
             | Kind::ServiceAccount
-            | Kind::HorizontalPodAutoscaler => {}
+            | Kind::HorizontalPodAutoscaler
+            | Kind::CronJob => {}
         }
     }
 

@@ -15,6 +15,7 @@ mod cluster;
 pub mod endpointslices;
 pub mod error;
 mod events;
+mod jobs;
 pub mod kubelet;
 pub mod leases;
 pub mod logs;
