@@ -218,10 +218,10 @@ kinds! {
     StorageClass => StorageClass, storageclasses, "storageclasses", &["sc"];
     NetworkPolicy => NetworkPolicy, networkpolicies, "networkpolicies", &["netpol"];
     HorizontalPodAutoscaler => HorizontalPodAutoscaler, horizontalpodautoscalers, "horizontalpodautoscalers", &["hpa"];
+    CronJob => CronJob, cronjobs, "cronjobs", &["cj"];
+    Job => Job, jobs, "jobs", &[];
     EndpointSlice => EndpointSlice, endpointslices, "endpointslices", &[];
     Lease => Lease, leases, "leases", &[];
-    Job => Job, jobs, "jobs", &[];
-    CronJob => CronJob, cronjobs, "cronjobs", &["cj"];
 }
 
 impl Store {
