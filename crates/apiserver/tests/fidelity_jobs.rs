@@ -115,6 +115,9 @@ const STRICT: &[&str] = &[
     "explain job.spec.backoffLimit",
     "explain cronjob.spec.schedule",
     "api-resources --api-group=batch",
+    "logs job/report -n payments",
+    "logs job/migrate -n payments",
+    "logs jobs/reindex -n payments -c reindex",
 ];
 
 const MASKED: &[&str] = &[

@@ -709,6 +709,7 @@ impl Cluster {
                 self.enqueue(Work::Quota(k));
                 self.enqueue_namespace::<ReplicaSet>(namespace, Work::ReplicaSet);
                 self.enqueue_namespace::<StatefulSet>(namespace, Work::StatefulSet);
+                self.enqueue_namespace::<k8s_openapi::api::batch::v1::Job>(namespace, Work::Job);
             }
             Kind::Node => {
                 self.enqueue(Work::Node(name.to_string()));
