@@ -1,5 +1,6 @@
-//! batch/v1 Jobs through the real kubectl and in process: a completed Job, a running one and one
-//! failed at its backoff limit, listed, printed and described; then deleted with its pods.
+//! batch/v1 Jobs through the real kubectl and in process: a completed Job, a running one, one
+//! failed at its backoff limit and a suspended one, listed, printed and described; then deleted
+//! with its pods.
 
 mod common;
 
@@ -64,6 +65,21 @@ spec:
         command: ["sh", "-c", "echo migration failed; exit 1"]
 ---
 apiVersion: batch/v1
+kind: Job
+metadata:
+  name: backfill
+  namespace: payments
+spec:
+  suspend: true
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: backfill
+        image: busybox:1.36
+        command: ["sh", "-c", "echo backfill"]
+---
+apiVersion: batch/v1
 kind: CronJob
 metadata:
   name: nightly
@@ -124,6 +140,7 @@ const MASKED: &[&str] = &[
     "describe job report -n payments",
     "describe job reindex -n payments",
     "describe job migrate -n payments",
+    "describe job backfill -n payments",
 ];
 
 #[test]
@@ -149,7 +166,7 @@ fn jobs_print_what_the_real_kubectl_prints() {
 }
 
 #[test]
-fn the_three_jobs_finish_as_on_a_real_cluster() {
+fn each_job_ends_in_its_state() {
     let cluster = cluster_with_jobs();
     let server = Server::start(cluster, 33, ClockMode::Frozen);
     let table = server.ok(&["get", "jobs", "-n", "payments"]);
@@ -161,6 +178,7 @@ fn the_three_jobs_finish_as_on_a_real_cluster() {
     assert_eq!(
         status,
         [
+            ("backfill", "Suspended", "0/1"),
             ("migrate", "Failed", "0/1"),
             ("reindex", "Running", "0/3"),
             ("report", "Complete", "1/1"),

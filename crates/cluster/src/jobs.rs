@@ -276,6 +276,15 @@ fn job_condition(type_: &str, reason: &str, message: &str, now: SimTime) -> JobC
     }
 }
 
+/// Replaces the condition of the same type, or adds it.
+fn set_condition(status: &mut JobStatus, c: JobCondition) {
+    let conditions = status.conditions.get_or_insert_default();
+    match conditions.iter_mut().find(|x| x.type_ == c.type_) {
+        Some(existing) => *existing = c,
+        None => conditions.push(c),
+    }
+}
+
 fn add_condition(status: &mut JobStatus, c: JobCondition) {
     if !condition_true(status, &c.type_) {
         status.conditions.get_or_insert_default().push(c);
@@ -318,6 +327,22 @@ impl Cluster {
         let now = self.now;
         let mut status = job.status.clone().unwrap_or_default();
         let suspended = spec.suspend == Some(true);
+        let mut events: Vec<(EventType, &str, &str)> = Vec::new();
+        let suspended_now = condition_true(&status, "Suspended");
+        if suspended && !suspended_now {
+            set_condition(
+                &mut status,
+                job_condition("Suspended", "JobSuspended", "Job suspended", now),
+            );
+            events.push((EventType::Normal, "Suspended", "Job suspended"));
+        } else if !suspended && suspended_now {
+            let mut resumed = job_condition("Suspended", "JobResumed", "Job resumed", now);
+            resumed.status = "False".into();
+            set_condition(&mut status, resumed);
+            events.push((EventType::Normal, "Resumed", "Job resumed"));
+            // A resumed Job starts its clock again.
+            status.start_time = Some(now.time());
+        }
         if !suspended && status.start_time.is_none() {
             status.start_time = Some(now.time());
         }
@@ -470,7 +495,6 @@ impl Cluster {
         status.failed = nonzero(failed);
         status.uncounted_terminated_pods = Some(UncountedTerminatedPods::default());
         // Terminal conditions wait until no pod of the job is still terminating.
-        let mut event: Option<(EventType, &str, &str)> = None;
         if terminating == 0 && active.is_empty() {
             if success_met {
                 add_condition(
@@ -478,20 +502,20 @@ impl Cluster {
                     job_condition("Complete", "CompletionsReached", COMPLETIONS_REACHED, now),
                 );
                 status.completion_time = Some(now.time());
-                event = Some((EventType::Normal, "Completed", "Job completed"));
+                events.push((EventType::Normal, "Completed", "Job completed"));
             } else if failure_target {
                 add_condition(
                     &mut status,
                     job_condition("Failed", "BackoffLimitExceeded", BACKOFF_EXCEEDED, now),
                 );
-                event = Some((EventType::Warning, "BackoffLimitExceeded", BACKOFF_EXCEEDED));
+                events.push((EventType::Warning, "BackoffLimitExceeded", BACKOFF_EXCEEDED));
             }
         }
         if job.status.as_ref() != Some(&status) {
             let mut updated = (*job).clone();
             updated.status = Some(status);
             let stored = self.commit_if_changed(updated, &job);
-            if let Some((type_, reason, message)) = event {
+            for (type_, reason, message) in events {
                 self.record(stored.as_ref(), None, type_, reason, message, REPORTER);
             }
         }
@@ -707,6 +731,37 @@ mod tests {
         assert_eq!(conditions(&job), ["FailureTarget", "Failed"]);
         // The restarting pod was deleted when the job failed.
         assert!(pods(&c).is_empty());
+    }
+
+    #[test]
+    fn suspending_removes_the_pods_and_resuming_restarts_them() {
+        let mut c = Cluster::baseline(3);
+        c.apply_yaml("job.yaml", &job_yaml("work", "sleep 600", "", "Never"))
+            .expect("job applies");
+        c.advance(Duration::from_secs(10));
+        c.modify::<Job>("default", "work", |j| {
+            j.spec.get_or_insert_default().suspend = Some(true);
+        })
+        .expect("suspended");
+        c.advance(Duration::from_secs(60));
+        assert!(pods(&c).is_empty());
+        let job = c.get::<Job>("default", "work").expect("job");
+        assert_eq!(conditions(&job), ["Suspended"]);
+        assert_eq!(job.status.clone().unwrap_or_default().active, None);
+        c.modify::<Job>("default", "work", |j| {
+            j.spec.get_or_insert_default().suspend = Some(false);
+        })
+        .expect("resumed");
+        c.advance(Duration::from_secs(10));
+        assert_eq!(pods(&c).len(), 1);
+        let job = c.get::<Job>("default", "work").expect("job");
+        let status = job.status.clone().unwrap_or_default();
+        let suspended = &status.conditions.unwrap_or_default()[0];
+        assert_eq!(
+            (suspended.status.as_str(), suspended.reason.as_deref()),
+            ("False", Some("JobResumed"))
+        );
+        assert_eq!(status.active, Some(1));
     }
 
     #[test]
