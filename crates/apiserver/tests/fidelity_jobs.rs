@@ -95,6 +95,24 @@ spec:
           - name: nightly
             image: busybox:1.36
             command: ["sh", "-c", "echo nightly"]
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: tick
+  namespace: payments
+spec:
+  schedule: "*/2 * * * *"
+  successfulJobsHistoryLimit: 2
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers:
+          - name: tick
+            image: busybox:1.36
+            command: ["sh", "-c", "echo tick"]
 "#;
 
 fn cluster_with_jobs() -> Cluster {
@@ -125,6 +143,8 @@ const STRICT: &[&str] = &[
     "get cronjobs -n payments",
     "get cj -n payments -o wide",
     "get cronjob nightly -n payments -o yaml",
+    "get cronjob tick -n payments -o yaml",
+    "get jobs -n payments -o yaml",
     "describe cronjob nightly -n payments",
     "get all -n payments",
     "explain job",
@@ -141,6 +161,8 @@ const MASKED: &[&str] = &[
     "describe job reindex -n payments",
     "describe job migrate -n payments",
     "describe job backfill -n payments",
+    "describe cronjob tick -n payments",
+    "describe jobs -n payments -l batch.kubernetes.io/job-name",
 ];
 
 #[test]
@@ -171,8 +193,15 @@ fn each_job_ends_in_its_state() {
     let server = Server::start(cluster, 33, ClockMode::Frozen);
     let table = server.ok(&["get", "jobs", "-n", "payments"]);
     let rows = common::rows(&table);
+    let ticks: Vec<&str> = rows
+        .iter()
+        .filter(|r| r[0].starts_with("tick-"))
+        .map(|r| r[1].as_str())
+        .collect();
+    assert_eq!(ticks, ["Complete", "Complete"], "{table}");
     let status: Vec<(&str, &str, &str)> = rows
         .iter()
+        .filter(|r| !r[0].starts_with("tick-"))
         .map(|r| (r[0].as_str(), r[1].as_str(), r[2].as_str()))
         .collect();
     assert_eq!(

@@ -48,6 +48,7 @@ pub(crate) enum Work {
     Deployment(ObjectKey),
     StatefulSet(ObjectKey),
     ReplicaSet(ObjectKey),
+    CronJob(ObjectKey),
     Job(ObjectKey),
     Quota(ObjectKey),
     Schedule(ObjectKey),
@@ -254,6 +255,7 @@ impl Cluster {
                 Work::Deployment(k) => self.reconcile_deployment(&k),
                 Work::StatefulSet(k) => self.reconcile_statefulset(&k),
                 Work::ReplicaSet(k) => self.reconcile_replicaset(&k),
+                Work::CronJob(k) => self.reconcile_cronjob(&k),
                 Work::Job(k) => self.reconcile_job(&k),
                 Work::Quota(k) => self.reconcile_quota(&k),
                 Work::Schedule(k) => self.schedule_pod(&k),
@@ -632,7 +634,13 @@ impl Cluster {
             Kind::Namespace => self.enqueue(Work::Namespace(name.to_string())),
             Kind::Deployment => self.enqueue(Work::Deployment(k)),
             Kind::StatefulSet => self.enqueue(Work::StatefulSet(k)),
-            Kind::Job => self.enqueue(Work::Job(k)),
+            Kind::Job => {
+                self.enqueue(Work::Job(k));
+                for o in owners.iter().filter(|o| o.kind == "CronJob") {
+                    self.enqueue(Work::CronJob(key(namespace, &o.name)));
+                }
+            }
+            Kind::CronJob => self.enqueue(Work::CronJob(k)),
             Kind::ReplicaSet => {
                 self.enqueue(Work::ReplicaSet(k));
                 for o in owners.iter().filter(|o| o.kind == "Deployment") {
@@ -719,8 +727,7 @@ impl Cluster {
             | Kind::EndpointSlice
             | Kind::Lease
             | Kind::ServiceAccount
-            | Kind::HorizontalPodAutoscaler
-            | Kind::CronJob => {}
+            | Kind::HorizontalPodAutoscaler => {}
         }
     }
 
@@ -784,6 +791,7 @@ impl Cluster {
         }
         self.delete_owned::<EndpointSlice>(uid);
         self.delete_owned::<Lease>(uid);
+        self.delete_owned::<k8s_openapi::api::batch::v1::Job>(uid);
     }
 
     fn delete_owned<T: Schema>(&mut self, uid: &str) {

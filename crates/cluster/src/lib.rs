@@ -12,6 +12,7 @@
 mod admission;
 pub mod apps;
 mod cluster;
+mod cronjobs;
 pub mod endpointslices;
 pub mod error;
 mod events;
