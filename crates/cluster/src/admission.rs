@@ -65,6 +65,11 @@ pub trait Schema: Stored {
     fn validate_name(name: &str) -> Vec<String> {
         names::validate_subdomain(name)
     }
+
+    /// Defaulting that needs the uid just assigned on create (a Job's generated selector).
+    fn complete_create(&mut self) -> Vec<FieldError> {
+        Vec::new()
+    }
 }
 
 macro_rules! status_kept {

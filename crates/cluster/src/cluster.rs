@@ -48,6 +48,8 @@ pub(crate) enum Work {
     Deployment(ObjectKey),
     StatefulSet(ObjectKey),
     ReplicaSet(ObjectKey),
+    CronJob(ObjectKey),
+    Job(ObjectKey),
     Quota(ObjectKey),
     Schedule(ObjectKey),
     Kubelet(ObjectKey),
@@ -262,6 +264,8 @@ impl Cluster {
                 Work::Deployment(k) => self.reconcile_deployment(&k),
                 Work::StatefulSet(k) => self.reconcile_statefulset(&k),
                 Work::ReplicaSet(k) => self.reconcile_replicaset(&k),
+                Work::CronJob(k) => self.reconcile_cronjob(&k),
+                Work::Job(k) => self.reconcile_job(&k),
                 Work::Quota(k) => self.reconcile_quota(&k),
                 Work::Schedule(k) => self.schedule_pod(&k),
                 Work::Kubelet(k) => self.sync_pod(&k),
@@ -393,6 +397,10 @@ impl Cluster {
         meta.generation = T::tracks_generation().then_some(1);
         meta.deletion_timestamp = None;
         meta.managed_fields = None;
+        let causes = obj.complete_create();
+        if !causes.is_empty() {
+            return Err(ApiError::invalid(T::OBJECT_KIND, &name, causes));
+        }
         if dry_run {
             return Ok(Arc::new(obj));
         }
@@ -635,6 +643,13 @@ impl Cluster {
             Kind::Namespace => self.enqueue(Work::Namespace(name.to_string())),
             Kind::Deployment => self.enqueue(Work::Deployment(k)),
             Kind::StatefulSet => self.enqueue(Work::StatefulSet(k)),
+            Kind::Job => {
+                self.enqueue(Work::Job(k));
+                for o in owners.iter().filter(|o| o.kind == "CronJob") {
+                    self.enqueue(Work::CronJob(key(namespace, &o.name)));
+                }
+            }
+            Kind::CronJob => self.enqueue(Work::CronJob(k)),
             Kind::ReplicaSet => {
                 self.enqueue(Work::ReplicaSet(k));
                 for o in owners.iter().filter(|o| o.kind == "Deployment") {
@@ -653,6 +668,7 @@ impl Cluster {
                     match o.kind.as_str() {
                         "ReplicaSet" => self.enqueue(Work::ReplicaSet(key(namespace, &o.name))),
                         "StatefulSet" => self.enqueue(Work::StatefulSet(key(namespace, &o.name))),
+                        "Job" => self.enqueue(Work::Job(key(namespace, &o.name))),
                         _ => {}
                     }
                 }
@@ -713,6 +729,7 @@ impl Cluster {
                 self.enqueue(Work::Quota(k));
                 self.enqueue_namespace::<ReplicaSet>(namespace, Work::ReplicaSet);
                 self.enqueue_namespace::<StatefulSet>(namespace, Work::StatefulSet);
+                self.enqueue_namespace::<k8s_openapi::api::batch::v1::Job>(namespace, Work::Job);
             }
             Kind::Node => {
                 self.enqueue(Work::Node(name.to_string()));
@@ -786,6 +803,7 @@ impl Cluster {
         }
         self.delete_owned::<EndpointSlice>(uid);
         self.delete_owned::<Lease>(uid);
+        self.delete_owned::<k8s_openapi::api::batch::v1::Job>(uid);
     }
 
     fn delete_owned<T: Schema>(&mut self, uid: &str) {

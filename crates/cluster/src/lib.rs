@@ -12,9 +12,11 @@
 mod admission;
 pub mod apps;
 mod cluster;
+mod cronjobs;
 pub mod endpointslices;
 pub mod error;
 mod events;
+mod jobs;
 pub mod kubelet;
 pub mod leases;
 pub mod logs;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{
     ConfigMap, Endpoints, Event, Namespace, Node, PersistentVolumeClaim, Pod, ResourceQuota,
@@ -222,6 +223,8 @@ kinds! {
     StorageClass => StorageClass, storageclasses, "storageclasses", &["sc"];
     NetworkPolicy => NetworkPolicy, networkpolicies, "networkpolicies", &["netpol"];
     HorizontalPodAutoscaler => HorizontalPodAutoscaler, horizontalpodautoscalers, "horizontalpodautoscalers", &["hpa"];
+    CronJob => CronJob, cronjobs, "cronjobs", &["cj"];
+    Job => Job, jobs, "jobs", &[];
     EndpointSlice => EndpointSlice, endpointslices, "endpointslices", &[];
     Lease => Lease, leases, "leases", &[];
 }

@@ -14,7 +14,7 @@ use cluster::manifests::ManifestError;
 pub enum Noise {
     /// A healthy pod whose restart count is 1, from a start-up race long settled.
     OldRestart,
-    /// A Completed pod left by a finished report job.
+    /// A finished report Job, Complete, and the Completed pod it leaves.
     CompletedJob,
     /// A healthy workload that logs warnings continuously.
     WarningLogs,
@@ -53,7 +53,9 @@ impl Noise {
     pub fn summary(self) -> &'static str {
         match self {
             Noise::OldRestart => "payments/ledger-export restarted once at start-up, healthy since",
-            Noise::CompletedJob => "a Completed settlement-report pod in payments",
+            Noise::CompletedJob => {
+                "a Complete settlement-report Job and its Completed pod in payments"
+            }
             Noise::WarningLogs => "frontend/cdn-purger logs WARN lines, healthy",
             Noise::ExpectedPending => "ml/embeddings-batch Pending for a GPU pool, by design",
         }
@@ -99,9 +101,10 @@ pub fn add(cluster: &mut Cluster, noise: &[Noise]) -> Result<(), ManifestError> 
     Ok(())
 }
 
-/// Every workload ready except the one that waits for its GPU pool.
+/// Every workload ready except the one that waits for its GPU pool, every Job finished.
 fn settled(c: &Cluster, expected_pending: bool) -> bool {
     use cluster::k8s_openapi::api::apps::v1::Deployment;
+    use cluster::k8s_openapi::api::batch::v1::Job;
     use cluster::k8s_openapi::api::core::v1::Pod;
     let pending_by_design = |ns: Option<&str>| expected_pending && ns == Some("ml");
     let deployments = c.list::<Deployment>().all(|d| {
@@ -118,12 +121,19 @@ fn settled(c: &Cluster, expected_pending: bool) -> bool {
                 && (cluster::selectors::is_ready(p)
                     || p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Succeeded")))
     });
-    deployments && pods
+    let jobs = c.list::<Job>().all(|j| {
+        j.status
+            .iter()
+            .flat_map(|s| s.conditions.iter().flatten())
+            .any(|c| (c.type_ == "Complete" || c.type_ == "Failed") && c.status == "True")
+    });
+    deployments && pods && jobs
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cluster::k8s_openapi::api::batch::v1::Job;
     use cluster::k8s_openapi::api::core::v1::Pod;
 
     fn restarts(p: &Pod) -> i32 {
@@ -147,11 +157,27 @@ mod tests {
         let exporter = find("ledger-export-");
         assert_eq!(restarts(exporter), 1);
         assert!(cluster::selectors::is_ready(exporter));
-        let report = find("settlement-report-");
+        let report = find("settlement-report-29170560-");
         assert_eq!(
             report.status.as_ref().unwrap().phase.as_deref(),
             Some("Succeeded")
         );
+        let owner = &report.metadata.owner_references.as_ref().unwrap()[0];
+        assert_eq!(
+            (owner.kind.as_str(), owner.name.as_str()),
+            ("Job", "settlement-report-29170560")
+        );
+        let job = c
+            .get::<Job>("payments", "settlement-report-29170560")
+            .expect("the report Job");
+        let status = job.status.clone().unwrap_or_default();
+        assert_eq!(status.succeeded, Some(1));
+        let complete = status
+            .conditions
+            .iter()
+            .flatten()
+            .any(|c| c.type_ == "Complete" && c.status == "True");
+        assert!(complete, "the report Job is Complete: {status:?}");
         let batch = find("embeddings-batch-");
         assert_eq!(
             batch.status.as_ref().unwrap().phase.as_deref(),

@@ -6,6 +6,7 @@
 //! real kubectl computes them from its own wall clock.
 
 mod apps;
+mod batch;
 mod core;
 mod pod;
 mod policy;
@@ -180,6 +181,8 @@ const ALL: &[Kind] = &[
     Kind::ReplicaSet,
     Kind::StatefulSet,
     Kind::HorizontalPodAutoscaler,
+    Kind::CronJob,
+    Kind::Job,
 ];
 
 fn unsupported(what: &str) -> Output {
@@ -215,6 +218,8 @@ fn describe_object(ctx: &Context, kind: Kind, ns: &str, name: &str) -> String {
         Kind::HorizontalPodAutoscaler => get(c, ns, name).map(|h| policy::hpa(ctx, &h)),
         Kind::NetworkPolicy => get(c, ns, name).map(|n| policy::network_policy(&n)),
         Kind::EndpointSlice => get(c, ns, name).map(|e| slices::endpoint_slice(ctx, &e)),
+        Kind::Job => get(c, ns, name).map(|j| batch::job(ctx, &j)),
+        Kind::CronJob => get(c, ns, name).map(|j| batch::cron_job(ctx, &j)),
         Kind::Event | Kind::Lease => None,
     }
     .unwrap_or_default()

@@ -72,7 +72,9 @@ pub fn resources() -> Vec<Resource> {
                 | Kind::Deployment
                 | Kind::ReplicaSet
                 | Kind::StatefulSet
-                | Kind::HorizontalPodAutoscaler => &["all"],
+                | Kind::HorizontalPodAutoscaler
+                | Kind::CronJob
+                | Kind::Job => &["all"],
                 _ => &[],
             };
             let mut subresources = Vec::new();
@@ -90,7 +92,9 @@ pub fn resources() -> Vec<Resource> {
                 | Kind::Service
                 | Kind::PersistentVolumeClaim
                 | Kind::ResourceQuota
-                | Kind::HorizontalPodAutoscaler => {
+                | Kind::HorizontalPodAutoscaler
+                | Kind::CronJob
+                | Kind::Job => {
                     subresources.push(("status", group, version, kind.name(), SUB_VERBS));
                 }
                 _ => {}

@@ -69,6 +69,8 @@ const ALL: &[Kind] = &[
     Kind::ReplicaSet,
     Kind::StatefulSet,
     Kind::HorizontalPodAutoscaler,
+    Kind::CronJob,
+    Kind::Job,
 ];
 
 /// `deployment.apps`, `pod`: how kubectl prefixes names of a kind.

@@ -281,6 +281,12 @@ fn selector_of(cluster: &Cluster, kind: Kind, ns: &str, name: &str) -> Result<La
                 .map_err(|e| e.message)?;
             from_label_selector(s.spec.as_ref().map(|s| &s.selector))
         }
+        Kind::Job => {
+            let j = cluster
+                .get::<cluster::k8s_openapi::api::batch::v1::Job>(ns, name)
+                .map_err(|e| e.message)?;
+            from_label_selector(j.spec.as_ref().and_then(|s| s.selector.as_ref()))
+        }
         Kind::Service => {
             let s = cluster.get::<Service>(ns, name).map_err(|e| e.message)?;
             let selector = s

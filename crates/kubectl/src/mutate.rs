@@ -405,7 +405,7 @@ pub fn delete(cluster: &mut Cluster, inv: &Invocation) -> Output {
         }) {
             Ok(()) => out.stdout.push_str(&format!(
                 "{} \"{name}\" deleted{}\n",
-                kind.name().to_lowercase(),
+                crate::get::kind_prefix(*kind),
                 dry_run_suffix(inv)
             )),
             Err(e) => {

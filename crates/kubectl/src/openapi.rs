@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use cluster::Kind;
 use cluster::k8s_openapi::api::{
-    apps, autoscaling, coordination, core, discovery, networking, storage,
+    apps, autoscaling, batch, coordination, core, discovery, networking, storage,
 };
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde_json::{Map, Value, json};
@@ -96,6 +96,8 @@ fn subschema(kind: Kind, generator: &mut SchemaGenerator) {
         Kind::HorizontalPodAutoscaler => of!(autoscaling::v2::HorizontalPodAutoscaler),
         Kind::EndpointSlice => of!(discovery::v1::EndpointSlice),
         Kind::Lease => of!(coordination::v1::Lease),
+        Kind::CronJob => of!(batch::v1::CronJob),
+        Kind::Job => of!(batch::v1::Job),
     }
 }
 

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use cluster::{Kind, SimTime, Stored};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{
     ConfigMap, Endpoints, Event, Namespace, Node, PersistentVolumeClaim, Pod, ResourceQuota,
     Secret, Service, ServiceAccount,
@@ -64,6 +65,8 @@ pub fn columns(kind: Kind) -> &'static [ColumnDefinition] {
         Kind::HorizontalPodAutoscaler => columns::HORIZONTAL_POD_AUTOSCALER,
         Kind::EndpointSlice => columns::ENDPOINT_SLICE,
         Kind::Lease => columns::LEASE,
+        Kind::Job => columns::JOB,
+        Kind::CronJob => columns::CRON_JOB,
     }
 }
 
@@ -106,6 +109,8 @@ fn typed_cells(kind: Kind, object: &dyn Any, now: SimTime) -> Option<Vec<Value>>
         }
         Kind::EndpointSlice => printers::endpoint_slice(downcast(object)?, now),
         Kind::Lease => printers::lease(downcast(object)?, now),
+        Kind::Job => printers::job(downcast(object)?, now),
+        Kind::CronJob => printers::cron_job(downcast(object)?, now),
     })
 }
 
@@ -221,6 +226,8 @@ fn meta_of(object: &dyn Any) -> Option<&ObjectMeta> {
         .or_else(|| meta::<StorageClass>(object))
         .or_else(|| meta::<NetworkPolicy>(object))
         .or_else(|| meta::<HorizontalPodAutoscaler>(object))
+        .or_else(|| meta::<Job>(object))
+        .or_else(|| meta::<CronJob>(object))
 }
 
 /// The default convertor's cells: the name and the creation time in RFC 3339 (Go's zero time

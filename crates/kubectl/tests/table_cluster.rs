@@ -140,7 +140,7 @@ fn columns_follow_the_api_server() {
         assert!(cols.iter().all(|c| !c.description.is_empty()), "{kind:?}");
         assert!(
             cols.iter()
-                .all(|c| ["string", "integer", "date"].contains(&c.type_)),
+                .all(|c| ["string", "integer", "date", "boolean"].contains(&c.type_)),
             "{kind:?}"
         );
     }

@@ -108,6 +108,38 @@ pub(super) const STATEFUL_SET: &[ColumnDefinition] = &[
     IMAGES,
 ];
 
+pub(super) const JOB: &[ColumnDefinition] = &[
+    NAME,
+    col("Status", "string", "Status of the job."),
+    col("Completions", "string", D_JOB_SUCCEEDED),
+    col("Duration", "string", "Time required to complete the job."),
+    AGE,
+    CONTAINERS,
+    IMAGES,
+    wide("Selector", "string", D_JOB_SELECTOR),
+];
+
+pub(super) const CRON_JOB: &[ColumnDefinition] = &[
+    NAME,
+    col("Schedule", "string", D_CJ_SCHEDULE),
+    col("Timezone", "string", D_CJ_TIMEZONE),
+    col("Suspend", "boolean", D_CJ_SUSPEND),
+    col(
+        "Active",
+        "integer",
+        "A list of pointers to currently running jobs.",
+    ),
+    col(
+        "Last Schedule",
+        "string",
+        "Information when was the last time the job was successfully scheduled.",
+    ),
+    AGE,
+    CONTAINERS,
+    IMAGES,
+    wide("Selector", "string", D_JOB_SELECTOR),
+];
+
 pub(super) const SERVICE: &[ColumnDefinition] = &[
     NAME,
     col("Type", "string", D_SVC_TYPE),
@@ -298,3 +330,8 @@ const D_SC_RECLAIM: &str = "reclaimPolicy controls the reclaimPolicy for dynamic
 const D_SC_BINDING: &str = "volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.  When unset, VolumeBindingImmediate is used. This field is only honored by servers that enable the VolumeScheduling feature.";
 const D_SC_EXPANSION: &str =
     "allowVolumeExpansion shows whether the storage class allow volume expand.";
+const D_JOB_SUCCEEDED: &str = "The number of pods which reached phase Succeeded. The value increases monotonically for a given spec. However, it may decrease in reaction to scale down of elastic indexed jobs.";
+const D_JOB_SELECTOR: &str = "A label query over pods that should match the pod count. Normally, the system sets this field for you. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors";
+const D_CJ_SCHEDULE: &str = "The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.";
+const D_CJ_TIMEZONE: &str = "The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones. If not specified, this will default to the time zone of the kube-controller-manager process. The set of valid time zone names and the time zone offset is loaded from the system-wide time zone database by the API server during CronJob validation and the controller manager during execution. If no system-wide time zone database can be found a bundled version of the database is used instead. If the time zone name becomes invalid during the lifetime of the CronJob or due to a change in host configuration, the controller will stop creating new new Jobs and will create a system event with the reason UnknownTimeZone. More information can be found in https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#time-zones";
+const D_CJ_SUSPEND: &str = "This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.  Defaults to false.";

@@ -9,6 +9,7 @@ use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::{
     HorizontalPodAutoscaler, MetricSpec, MetricStatus, MetricTarget,
 };
+use k8s_openapi::api::batch::v1::{CronJob, Job, JobCondition};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{
     ConfigMap, Container, Endpoints, Event, Namespace, Node, PersistentVolumeClaim, ResourceQuota,
@@ -20,7 +21,7 @@ use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::{Value, json};
 
-use super::duration::{set, since};
+use super::duration::{human_duration, set, since};
 use super::labels::{format_label_selector, format_labels, selector_string};
 use super::quantity::{canonical, canonical_opt};
 use super::{name_of, none_if_empty};
@@ -747,4 +748,94 @@ fn resource_metric(
         let target = percent(target.average_utilization).unwrap_or_else(|| "<auto>".to_string());
         format!("{name}: {current}/{target}")
     }
+}
+
+fn has_job_condition(conditions: Option<&Vec<JobCondition>>, type_: &str) -> bool {
+    conditions
+        .into_iter()
+        .flatten()
+        .any(|c| c.type_ == type_ && c.status == "True")
+}
+
+/// `printJob`.
+pub(super) fn job(job: &Job, now: SimTime) -> Vec<Value> {
+    let spec = job.spec.as_ref();
+    let status = job.status.as_ref();
+    let succeeded = status.and_then(|s| s.succeeded).unwrap_or(0);
+    let completions = match spec.and_then(|s| s.completions) {
+        Some(c) => format!("{succeeded}/{c}"),
+        None => match spec.and_then(|s| s.parallelism).unwrap_or(0) {
+            p if p > 1 => format!("{succeeded}/1 of {p}"),
+            _ => format!("{succeeded}/1"),
+        },
+    };
+    let start = status.and_then(|s| set(s.start_time.as_ref().map(|t| &t.0)));
+    let end = status.and_then(|s| set(s.completion_time.as_ref().map(|t| &t.0)));
+    let duration = match (start, end) {
+        (None, _) => String::new(),
+        (Some(start), None) => since(Some(&start), now),
+        (Some(start), Some(end)) => human_duration(std::time::Duration::from_millis(
+            u64::try_from((end.as_second() - start.as_second()) * 1000).unwrap_or(0),
+        )),
+    };
+    let conditions = status.and_then(|s| s.conditions.as_ref());
+    let state = if has_job_condition(conditions, "Complete") {
+        "Complete"
+    } else if has_job_condition(conditions, "Failed") {
+        "Failed"
+    } else if job.metadata.deletion_timestamp.is_some() {
+        "Terminating"
+    } else if has_job_condition(conditions, "Suspended") {
+        "Suspended"
+    } else if has_job_condition(conditions, "FailureTarget") {
+        "FailureTarget"
+    } else {
+        "Running"
+    };
+    let (names, images) = container_cells(pod_template_containers(spec.map(|s| &s.template)));
+    vec![
+        json!(name_of(&job.metadata)),
+        json!(state),
+        json!(completions),
+        json!(duration),
+        age(&job.metadata, now),
+        names,
+        images,
+        json!(format_label_selector(
+            spec.and_then(|s| s.selector.as_ref())
+        )),
+    ]
+}
+
+/// `printCronJob`.
+pub(super) fn cron_job(cj: &CronJob, now: SimTime) -> Vec<Value> {
+    let spec = cj.spec.as_ref();
+    let status = cj.status.as_ref();
+    let last = status
+        .and_then(|s| s.last_schedule_time.as_ref())
+        .map_or_else(|| "<none>".to_string(), |t| since(Some(&t.0), now));
+    let suspend = match spec.and_then(|s| s.suspend) {
+        None => "<unset>",
+        Some(true) => "True",
+        Some(false) => "False",
+    };
+    let job_spec = spec.and_then(|s| s.job_template.spec.as_ref());
+    let (names, images) = container_cells(pod_template_containers(job_spec.map(|s| &s.template)));
+    vec![
+        json!(name_of(&cj.metadata)),
+        json!(spec.map(|s| s.schedule.as_str()).unwrap_or_default()),
+        json!(
+            spec.and_then(|s| s.time_zone.as_deref())
+                .unwrap_or("<none>")
+        ),
+        json!(suspend),
+        json!(status.and_then(|s| s.active.as_ref()).map_or(0, Vec::len)),
+        json!(last),
+        age(&cj.metadata, now),
+        names,
+        images,
+        json!(format_label_selector(
+            job_spec.and_then(|s| s.selector.as_ref())
+        )),
+    ]
 }
