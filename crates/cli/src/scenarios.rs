@@ -38,6 +38,10 @@ pub struct EvaluateArgs {
     /// Worker threads (default: the machine's cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Also list the ids of the incidents each policy resolved (`resolved`) or did not
+    /// (`unresolved`).
+    #[arg(long, value_name = "WHICH", value_parser = ["resolved", "unresolved"])]
+    list: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -124,6 +128,15 @@ fn evaluate(out: &mut impl Write, args: &EvaluateArgs) -> anyhow::Result<()> {
             )?;
         }
         writeln!(out, " {:>10.1}", started.elapsed().as_secs_f64())?;
+        if let Some(which) = &args.list {
+            let want = which == "resolved";
+            let ids: Vec<String> = results
+                .iter()
+                .filter(|r| r.resolved == want)
+                .map(|r| r.id.to_string())
+                .collect();
+            writeln!(out, "  {which}: {}", ids.join(" "))?;
+        }
         out.flush()?;
     }
     writeln!(
