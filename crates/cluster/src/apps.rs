@@ -553,6 +553,38 @@ pub fn reach(store: &Store, from: &Pod, upstream: &Upstream) -> Reach {
     })
 }
 
+/// Where cluster DNS sends a host name looked up from a pod in `from_namespace`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resolved<'a> {
+    /// A Service: `name`, `name.namespace`, `name.namespace.svc[.cluster.local]`.
+    Service { name: &'a str, namespace: &'a str },
+    /// A name outside the cluster, which resolves.
+    External,
+    /// A name nothing answers for.
+    Nowhere,
+}
+
+pub fn service_for_host<'a>(host: &'a str, from_namespace: &'a str) -> Resolved<'a> {
+    let host = host.trim_end_matches('.');
+    let parts: Vec<&str> = host.split('.').collect();
+    let in_cluster =
+        host.ends_with(".svc.cluster.local") || host.ends_with(".svc") || parts.len() <= 2;
+    if !in_cluster {
+        if host.ends_with(".invalid") || host.ends_with(".local") || host.ends_with(".internal") {
+            return Resolved::Nowhere;
+        }
+        return Resolved::External;
+    }
+    match parts.as_slice() {
+        [name] => Resolved::Service {
+            name,
+            namespace: from_namespace,
+        },
+        [name, namespace, ..] => Resolved::Service { name, namespace },
+        _ => Resolved::Nowhere,
+    }
+}
+
 /// [`reach`] with the kubelet's knowledge of which ports a backend pod's processes listen on: a
 /// Service whose target port nobody listens on refuses connections.
 pub fn reach_with(
@@ -562,20 +594,10 @@ pub fn reach_with(
     listens: impl Fn(&Pod, i32) -> bool,
 ) -> Reach {
     let from_namespace = from.metadata.namespace.as_deref().unwrap_or("");
-    let host = upstream.host.trim_end_matches('.');
-    let parts: Vec<&str> = host.split('.').collect();
-    let in_cluster =
-        host.ends_with(".svc.cluster.local") || host.ends_with(".svc") || parts.len() <= 2;
-    if !in_cluster {
-        if host.ends_with(".invalid") || host.ends_with(".local") || host.ends_with(".internal") {
-            return Reach::Unresolvable;
-        }
-        return Reach::Connected;
-    }
-    let (svc_name, namespace) = match parts.as_slice() {
-        [svc] => (*svc, from_namespace),
-        [svc, ns, ..] => (*svc, *ns),
-        _ => return Reach::Unresolvable,
+    let (svc_name, namespace) = match service_for_host(&upstream.host, from_namespace) {
+        Resolved::Service { name, namespace } => (name, namespace),
+        Resolved::External => return Reach::Connected,
+        Resolved::Nowhere => return Reach::Unresolvable,
     };
     let Some(svc) = store.get::<Service>(namespace, svc_name) else {
         return Reach::Unresolvable;

@@ -136,14 +136,11 @@ impl ContainerRuntime {
         };
         let database = i.program.database.as_ref().map(|d| &d.upstream);
         i.program.upstreams.iter().chain(database).any(|u| {
-            let host = u.host.trim_end_matches('.');
-            let parts: Vec<&str> = host.split('.').collect();
-            let (svc, ns) = match parts.as_slice() {
-                [svc] => (*svc, pod_namespace),
-                [svc, ns, ..] => (*svc, *ns),
-                [] => return false,
-            };
-            ns == namespace && service.is_none_or(|s| s == svc)
+            matches!(
+                crate::apps::service_for_host(&u.host, pod_namespace),
+                crate::apps::Resolved::Service { name, namespace: ns }
+                    if ns == namespace && service.is_none_or(|s| s == name)
+            )
         })
     }
 }
