@@ -17,15 +17,11 @@ pub struct Args {
     #[arg(long = "apply", value_name = "FILE")]
     apply: Vec<PathBuf>,
     /// Simulated time to run after applying, e.g. 90s, 5m, 1h.
-    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    #[arg(long, default_value = "5m", value_parser = crate::world::parse_duration)]
     advance: Duration,
     /// Print every object and the simulator state as JSON instead of the summary.
     #[arg(long)]
     json: bool,
-}
-
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    cluster::parse_duration(s).map_err(|e| e.to_string())
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {

@@ -42,7 +42,8 @@ fn parse_fault(s: &str) -> Result<AnyFault, String> {
     }
 }
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
+/// A clap value parser for simulated durations: `90s`, `5m`, `1h`.
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     cluster::parse_duration(s).map_err(|e| e.to_string())
 }
 
