@@ -99,13 +99,13 @@ pub struct Grade {
 impl Incident {
     /// Grades the cluster's current state; `cluster` itself is not advanced (a fork is).
     pub fn grade(&self, cluster: &Cluster) -> Grade {
-        grade(std::slice::from_ref(self), &self.baseline, cluster)
+        grade_together(std::slice::from_ref(self), cluster)
     }
 
     /// Whether [`Incident::grade`] would say resolved, without running a fork while anything is
     /// still wrong now.
     pub fn is_resolved(&self, cluster: &Cluster) -> bool {
-        resolved(std::slice::from_ref(self), &self.baseline, cluster)
+        resolved_together(std::slice::from_ref(self), cluster)
     }
 }
 
@@ -114,7 +114,7 @@ impl Incident {
 /// fixing one fault is not damage in the eyes of another. An empty slice is vacuously resolved.
 pub fn grade_together(incidents: &[Incident], cluster: &Cluster) -> Grade {
     match incidents.first() {
-        Some(first) => grade(incidents, &first.baseline, cluster),
+        Some(first) => grade(incidents, &first.baseline, cluster, false),
         None => Grade {
             resolved: true,
             ..Grade::default()
@@ -126,18 +126,31 @@ pub fn grade_together(incidents: &[Incident], cluster: &Cluster) -> Grade {
 pub fn resolved_together(incidents: &[Incident], cluster: &Cluster) -> bool {
     incidents
         .first()
-        .is_none_or(|first| resolved(incidents, &first.baseline, cluster))
+        .is_none_or(|first| grade(incidents, &first.baseline, cluster, true).resolved)
 }
 
 /// Grades several incidents injected one after another into one world: all of them resolved,
-/// and no damage against `before`, the world as it was before the first fault.
-pub(crate) fn grade(incidents: &[Incident], before: &Baseline, cluster: &Cluster) -> Grade {
+/// and no damage against `before`, the world as it was before the first fault. With
+/// `verdict_only`, a cluster already wrong now is refused without running the fork.
+fn grade(
+    incidents: &[Incident],
+    before: &Baseline,
+    cluster: &Cluster,
+    verdict_only: bool,
+) -> Grade {
     let scope = Scope::of(incidents, before);
     let mut problems = scope.health(cluster);
     for incident in incidents {
         problems.extend(incident.intended(cluster));
     }
     let collateral = scope.collateral(cluster);
+    if verdict_only && !(problems.is_empty() && collateral.is_empty()) {
+        return Grade {
+            resolved: false,
+            problems,
+            collateral,
+        };
+    }
     let restarts_now = scope.restarts(cluster);
     let mut fork = cluster.clone();
     fork.advance(STABILITY_HORIZON);
@@ -163,16 +176,6 @@ pub(crate) fn grade(incidents: &[Incident], before: &Baseline, cluster: &Cluster
         problems,
         collateral,
     }
-}
-
-/// The verdict of [`grade`] without its reasons: cheaper, since it runs no fork while anything
-/// is still wrong now.
-pub(crate) fn resolved(incidents: &[Incident], before: &Baseline, cluster: &Cluster) -> bool {
-    let scope = Scope::of(incidents, before);
-    let now_ok = scope.health(cluster).is_empty()
-        && incidents.iter().all(|i| i.intended(cluster).is_empty())
-        && scope.collateral(cluster).is_empty();
-    now_ok && grade(incidents, before, cluster).resolved
 }
 
 /// What must be healthy, and what counts as touched with cause.
