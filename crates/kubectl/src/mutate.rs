@@ -121,6 +121,48 @@ enum Unchanged<'a> {
     Silent,
 }
 
+/// The objects a command's targets name: each `kind name`, or every object of the kind that the
+/// label selector (`-l`, or `--all`'s empty one) matches in the namespace or, with `-A`, in all.
+/// Kinds resolve before anything is listed, as kubectl builds all its infos first.
+fn objects_of(
+    cluster: &Cluster,
+    inv: &Invocation,
+    out: &mut Output,
+) -> Result<Vec<(Kind, String, String)>, Output> {
+    let ns = namespace(inv);
+    let selector = LabelQuery::parse(inv.flags.selector.as_deref().unwrap_or(""))
+        .map_err(|e| Output::error(format!("error: {e}\n"), 1))?;
+    let mut objects = Vec::new();
+    for target in &inv.targets {
+        let Some(kind) = resolve_or_report(&target.resource, out) else {
+            continue;
+        };
+        match &target.name {
+            Some(name) => objects.push((kind, ns.clone(), name.clone())),
+            None => {
+                let namespaces: Vec<String> = if inv.flags.all_namespaces {
+                    cluster
+                        .list::<Namespace>()
+                        .filter_map(|n| n.metadata.name.clone())
+                        .collect()
+                } else {
+                    vec![ns.clone()]
+                };
+                for n in namespaces {
+                    for name in kind.visit(crate::rollout::ListNames {
+                        cluster,
+                        ns: &n,
+                        selector: &selector,
+                    }) {
+                        objects.push((kind, n.clone(), name));
+                    }
+                }
+            }
+        }
+    }
+    Ok(objects)
+}
+
 /// Applies `edit` to every target and prints `kind/name <verb>` per object.
 fn modify_targets(
     cluster: &mut Cluster,
@@ -129,22 +171,22 @@ fn modify_targets(
     unchanged: Unchanged<'_>,
     mut edit: impl FnMut(Kind, &mut Value) -> Result<(), EditError>,
 ) -> Output {
-    let ns = namespace(inv);
     let mut out = Output::default();
+    let objects = match objects_of(cluster, inv, &mut out) {
+        Ok(objects) => objects,
+        Err(e) => return e,
+    };
     let dry_client = inv.flags.dry_run.as_deref() == Some("client");
-    for target in &inv.targets {
-        let Some(kind) = resolve_or_report(&target.resource, &mut out) else {
-            continue;
-        };
-        let Some(name) = &target.name else { continue };
+    for (kind, ns, name) in &objects {
+        let kind = *kind;
         let mut f = |v: &mut Value| edit(kind, v);
         let result = if dry_client {
             // Client dry run: kubectl only reads the object.
-            cluster_get_json(cluster, kind, &ns, name).map(|_| true)
+            cluster_get_json(cluster, kind, ns, name).map(|_| true)
         } else {
             kind.visit(Modify {
                 cluster,
-                namespace: &ns,
+                namespace: ns,
                 name,
                 edit: &mut f,
                 dry_run: inv.flags.dry_run.as_deref() == Some("server"),
@@ -212,6 +254,14 @@ fn cluster_get_json(cluster: &Cluster, kind: Kind, ns: &str, name: &str) -> Resu
 
 pub fn scale(cluster: &mut Cluster, inv: &Invocation) -> Output {
     let replicas = inv.flags.replicas.unwrap_or(0);
+    // A selector that matches nothing leaves kubectl scale with nothing to do, which it reports.
+    let mut probe = Output::default();
+    if let Ok(objects) = objects_of(cluster, inv, &mut probe)
+        && objects.is_empty()
+        && probe.exit_code == 0
+    {
+        return Output::error("error: no objects passed to scale\n".into(), 1);
+    }
     let mut out = modify_targets(cluster, inv, "scaled", Unchanged::Same, |_, v| {
         v["spec"]["replicas"] = json!(replicas);
         Ok(())
@@ -338,7 +388,6 @@ pub fn delete(cluster: &mut Cluster, inv: &Invocation) -> Output {
                 .map(|_| ())
         }
     }
-    let ns = namespace(inv);
     let mut out = Output::default();
     let opts = DeleteOptions {
         grace_period_seconds: inv.flags.grace_period.filter(|g| *g >= 0),
@@ -359,39 +408,10 @@ pub fn delete(cluster: &mut Cluster, inv: &Invocation) -> Output {
             1,
         );
     }
-    let selector = match LabelQuery::parse(inv.flags.selector.as_deref().unwrap_or("")) {
-        Ok(s) => s,
-        Err(e) => return Output::error(format!("error: {e}\n"), 1),
+    let doomed = match objects_of(cluster, inv, &mut out) {
+        Ok(objects) => objects,
+        Err(e) => return e,
     };
-    // Resolve every kind first, then list, as kubectl builds all its infos before deleting.
-    let mut doomed: Vec<(Kind, String, String)> = Vec::new();
-    for target in &inv.targets {
-        let Some(kind) = resolve_or_report(&target.resource, &mut out) else {
-            continue;
-        };
-        match &target.name {
-            Some(name) => doomed.push((kind, ns.clone(), name.clone())),
-            None => {
-                let namespaces: Vec<String> = if inv.flags.all_namespaces {
-                    cluster
-                        .list::<Namespace>()
-                        .filter_map(|n| n.metadata.name.clone())
-                        .collect()
-                } else {
-                    vec![ns.clone()]
-                };
-                for n in namespaces {
-                    for name in kind.visit(crate::rollout::ListNames {
-                        cluster,
-                        ns: &n,
-                        selector: &selector,
-                    }) {
-                        doomed.push((kind, n.clone(), name));
-                    }
-                }
-            }
-        }
-    }
     if !named && doomed.is_empty() && out.exit_code == 0 {
         out.stdout.push_str("No resources found\n");
         return out;
