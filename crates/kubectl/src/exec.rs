@@ -13,11 +13,15 @@ pub const DEFAULT_NAMESPACE: &str = "default";
 
 /// Runs one command line, as a person would type it at a shell prompt in front of kubectl.
 pub fn run(cluster: &mut Cluster, command_line: &str) -> Output {
-    let invocation = match grammar::parse(command_line) {
-        Ok(i) => i,
-        Err(e) => return Output::error(e.message, e.exit_code),
-    };
-    let mut out = execute(cluster, &invocation);
+    match grammar::parse(command_line) {
+        Ok(invocation) => run_parsed(cluster, &invocation),
+        Err(e) => Output::error(e.message, e.exit_code),
+    }
+}
+
+/// Runs a command line already parsed with [`grammar::parse`].
+pub fn run_parsed(cluster: &mut Cluster, invocation: &Invocation) -> Output {
+    let mut out = execute(cluster, invocation);
     // The controllers react to a change at once, as they would before the next command.
     cluster.settle();
     if !invocation.warnings.is_empty() {
