@@ -3,6 +3,10 @@
 use super::view::{self, Workload, objects};
 use super::{Observation, Policy};
 
+/// The verbs drawn from, every one the in-process kubectl runs: get, describe, logs, events,
+/// top, explain, rollout, scale, set, patch, delete, label, annotate, create, auth,
+/// api-resources, api-versions, version, cluster-info.
+const VERBS: usize = 19;
 const LIST: &str = "kubectl get deployments,statefulsets,pods,services,configmaps -A -o json";
 const IMAGES: [&str; 5] = [
     "nginx:1.25",
@@ -79,50 +83,104 @@ impl RandomPolicy {
         else {
             return LIST.into();
         };
+        let node = self
+            .of_kind("Pod")
+            .iter()
+            .find(|p| view::namespace(p) == pns && view::name(p) == pname)
+            .and_then(|p| p["spec"]["nodeName"].as_str())
+            .unwrap_or("")
+            .to_string();
         let image = IMAGES[self.below(IMAGES.len())];
         let replicas = self.below(4);
+        let memory = 64 << self.below(4);
+        let port = [80, 8080, 5432][self.below(3)];
         let container = w
             .containers()
             .first()
             .and_then(|c| c["name"].as_str())
             .unwrap_or("app")
             .to_string();
-        let commands = [
-            "kubectl get pods -A".to_string(),
-            "kubectl get events -A".to_string(),
-            format!("kubectl get {} -n {} -o wide", w.kind, w.namespace),
-            format!("kubectl describe pod {pname} -n {pns}"),
-            format!("kubectl describe {} {} -n {}", w.kind, w.name, w.namespace),
-            format!("kubectl logs {pname} -n {pns} --tail=20"),
-            format!("kubectl logs {pname} -n {pns} --previous"),
-            format!("kubectl get svc {sname} -n {sns} -o yaml"),
-            format!("kubectl get endpoints -n {sns}"),
-            format!("kubectl get configmap {cname} -n {cns} -o yaml"),
-            "kubectl get nodes".to_string(),
-            format!("kubectl rollout history {}", w.target()),
-            format!("kubectl scale {} --replicas={replicas}", w.target()),
-            format!("kubectl rollout restart {}", w.target()),
-            format!("kubectl rollout undo {}", w.target()),
-            format!("kubectl set image {} {container}={image}", w.target()),
-            format!(
-                "kubectl set resources {} -c {container} --limits=memory={}Mi",
-                w.target(),
-                64 << self.below(4)
-            ),
-            format!("kubectl delete pod {pname} -n {pns}"),
-            format!("kubectl delete {} {} -n {}", w.kind, w.name, w.namespace),
-            format!("kubectl delete svc {sname} -n {sns}"),
-            format!(
-                r#"kubectl patch {} -p '{{"spec":{{"replicas":{replicas}}}}}'"#,
-                w.target()
-            ),
-            format!(
-                r#"kubectl patch svc {sname} -n {sns} --type json -p '[{{"op":"replace","path":"/spec/ports/0/targetPort","value":{}}}]'"#,
-                [80, 8080, 5432][self.below(3)]
-            ),
-            LIST.to_string(),
-        ];
-        commands[self.below(commands.len())].clone()
+        let target = w.target();
+        // A verb first, then one of its forms: the policy samples kubectl's surface evenly
+        // rather than favouring the few writes that happen to repair something.
+        let forms: Vec<String> = match self.below(VERBS) {
+            0 => vec![
+                "kubectl get pods -A".into(),
+                "kubectl get nodes".into(),
+                "kubectl get pvc -A".into(),
+                "kubectl get networkpolicies -A".into(),
+                "kubectl get resourcequota -A".into(),
+                format!("kubectl get {} -n {} -o wide", w.kind, w.namespace),
+                format!("kubectl get svc {sname} -n {sns} -o yaml"),
+                format!("kubectl get endpoints -n {sns}"),
+                format!("kubectl get configmap {cname} -n {cns} -o yaml"),
+                format!("kubectl get secrets -n {cns}"),
+                format!("kubectl get all -n {pns}"),
+                format!("kubectl get pod {pname} -n {pns} -o yaml"),
+                LIST.into(),
+            ],
+            1 => vec![
+                format!("kubectl describe pod {pname} -n {pns}"),
+                format!("kubectl describe {} {} -n {}", w.kind, w.name, w.namespace),
+                format!("kubectl describe svc {sname} -n {sns}"),
+                format!("kubectl describe node {node}"),
+            ],
+            2 => vec![
+                format!("kubectl logs {pname} -n {pns} --tail=20"),
+                format!("kubectl logs {pname} -n {pns} --previous"),
+            ],
+            3 => vec![
+                "kubectl get events -A".into(),
+                format!("kubectl events -n {pns}"),
+            ],
+            4 => vec!["kubectl top pods -A".into(), "kubectl top nodes".into()],
+            5 => vec![
+                format!("kubectl explain {}.spec", w.kind),
+                "kubectl explain pod.spec.containers.resources".into(),
+            ],
+            6 => vec![
+                format!("kubectl rollout history {target}"),
+                format!("kubectl rollout restart {target}"),
+                format!("kubectl rollout undo {target}"),
+                format!("kubectl rollout pause {target}"),
+                format!("kubectl rollout resume {target}"),
+            ],
+            7 => vec![format!("kubectl scale {target} --replicas={replicas}")],
+            8 => vec![
+                format!("kubectl set image {target} {container}={image}"),
+                format!("kubectl set resources {target} -c {container} --limits=memory={memory}Mi"),
+                format!("kubectl set env {target} LOG_LEVEL=debug"),
+            ],
+            9 => vec![
+                format!(r#"kubectl patch {target} -p '{{"spec":{{"replicas":{replicas}}}}}'"#),
+                format!(
+                    r#"kubectl patch svc {sname} -n {sns} --type json -p '[{{"op":"replace","path":"/spec/ports/0/targetPort","value":{port}}}]'"#
+                ),
+            ],
+            10 => vec![
+                format!("kubectl delete pod {pname} -n {pns}"),
+                format!("kubectl delete {} {} -n {}", w.kind, w.name, w.namespace),
+                format!("kubectl delete svc {sname} -n {sns}"),
+            ],
+            11 => vec![format!(
+                "kubectl label pod {pname} -n {pns} triage=true --overwrite"
+            )],
+            12 => vec![format!(
+                "kubectl annotate {target} triage=random --overwrite"
+            )],
+            13 => vec![format!(
+                "kubectl create configmap triage-{replicas} -n {cns} --from-literal=note=random"
+            )],
+            14 => vec![
+                format!("kubectl auth can-i delete pods -n {pns}"),
+                format!("kubectl auth can-i patch {} -n {}", w.kind, w.namespace),
+            ],
+            15 => vec!["kubectl api-resources".into()],
+            16 => vec!["kubectl api-versions".into()],
+            17 => vec!["kubectl version".into()],
+            _ => vec!["kubectl cluster-info".into()],
+        };
+        forms[self.below(forms.len())].clone()
     }
 }
 
