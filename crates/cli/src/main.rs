@@ -3,6 +3,7 @@
 
 mod apiserver;
 mod kubectl;
+mod play;
 mod scenarios;
 mod simulate;
 mod world;
@@ -36,6 +37,8 @@ enum Command {
     /// Browse the fault catalogue and the generated incidents.
     #[command(subcommand)]
     Scenarios(scenarios::Command),
+    /// Play one incident in the terminal: the alert, a prompt, the reward after each step.
+    Play(play::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -48,5 +51,6 @@ fn main() -> anyhow::Result<()> {
         Command::Apiserver(args) => apiserver::run(args),
         Command::Kubectl(args) => std::process::exit(kubectl::run(args)?),
         Command::Scenarios(command) => scenarios::run(command),
+        Command::Play(args) => play::run(args),
     }
 }

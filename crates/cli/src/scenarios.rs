@@ -1,13 +1,14 @@
 //! `kube-sre-gym scenarios`: browse the fault catalogue and the generated incidents.
 
 use std::io::Write;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
 use gym::catalogue::{CATALOGUE, Difficulty};
 use gym::evaluate::{self, POLICIES, PolicyKind};
 use gym::scenario::{TIERS, tier_name};
-use gym::{IncidentId, Split, Worlds};
+use gym::{EnvConfig, Environment, IncidentId, Split, Worlds};
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -16,7 +17,8 @@ pub enum Command {
     /// Show a mechanism (`oom-limit`) or build a generated incident (`expert-903117`) and show
     /// its alerts.
     Show(ShowArgs),
-    /// Run policies over generated incidents and print the resolution rate per tier.
+    /// Run policies over generated incidents, as episodes, and print the resolution rate (and
+    /// with --rewards the episode rewards) per tier.
     Evaluate(EvaluateArgs),
 }
 
@@ -42,6 +44,9 @@ pub struct EvaluateArgs {
     /// (`unresolved`).
     #[arg(long, value_name = "WHICH", value_parser = ["resolved", "unresolved"])]
     list: Option<String>,
+    /// Also print the episode rewards (mean, spread) of resolved and unresolved episodes.
+    #[arg(long)]
+    rewards: bool,
 }
 
 #[derive(clap::Args)]
@@ -103,7 +108,10 @@ fn evaluate(out: &mut impl Write, args: &EvaluateArgs) -> anyhow::Result<()> {
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let worlds = Worlds::new();
+    let env = Arc::new(Environment::new(EnvConfig {
+        record_outcomes: false,
+        ..EnvConfig::default()
+    }));
     writeln!(
         out,
         "{} incidents per tier from the {} split, {threads} threads\n",
@@ -116,7 +124,7 @@ fn evaluate(out: &mut impl Write, args: &EvaluateArgs) -> anyhow::Result<()> {
     writeln!(out, " {:>10}", "SECONDS")?;
     for policy in policies {
         let started = Instant::now();
-        let results = evaluate::evaluate(&ids, policy, threads, &worlds)?;
+        let results = evaluate::evaluate(&ids, policy, threads, &env)?;
         let figures = evaluate::by_tier(&results);
         write!(out, "{:<22}", policy.name())?;
         for t in &tiers {
@@ -128,6 +136,27 @@ fn evaluate(out: &mut impl Write, args: &EvaluateArgs) -> anyhow::Result<()> {
             )?;
         }
         writeln!(out, " {:>10.1}", started.elapsed().as_secs_f64())?;
+        if args.rewards {
+            for (label, pick) in [("  reward resolved", true), ("  reward failed", false)] {
+                write!(out, "{label:<22}")?;
+                for t in &tiers {
+                    let f = figures.get(t).cloned().unwrap_or_default();
+                    let values = if pick {
+                        &f.rewards_resolved
+                    } else {
+                        &f.rewards_failed
+                    };
+                    let cell = if values.is_empty() {
+                        "-".to_string()
+                    } else {
+                        let (mean, sd, min, max) = evaluate::spread(values);
+                        format!("{mean:+.2}±{sd:.2} [{min:+.1},{max:+.1}]")
+                    };
+                    write!(out, " {cell:>24}")?;
+                }
+                writeln!(out)?;
+            }
+        }
         if let Some(which) = &args.list {
             let want = which == "resolved";
             let ids: Vec<String> = results
@@ -143,6 +172,12 @@ fn evaluate(out: &mut impl Write, args: &EvaluateArgs) -> anyhow::Result<()> {
         out,
         "\nresolved % (mean commands when resolved); resolution is the final grade: every fault fixed, stable 7 simulated minutes on, no collateral damage."
     )?;
+    if args.rewards {
+        writeln!(
+            out,
+            "reward: episode totals, mean±standard deviation [min,max], of resolved and of unresolved episodes."
+        )?;
+    }
     Ok(())
 }
 

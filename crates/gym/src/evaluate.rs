@@ -1,18 +1,16 @@
-//! Running policies over generated incidents: one episode per incident id, paired across
-//! policies, in parallel, with per-tier figures. The full evaluation tooling builds on this.
+//! Running policies over generated incidents through episodes, exactly as a trainer's agent
+//! meets them: one episode per incident id, paired across policies, in parallel, with per-tier
+//! resolution rates and rewards. The full evaluation tooling builds on this.
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
 
 use crate::catalogue::Difficulty;
-use crate::policy::{self, Hack, HackPolicy, Policy, RandomPolicy, RunLimits, ScriptedSre};
-use crate::scenario::{IncidentId, ScenarioError, Worlds};
-
-/// How much simulated time one command takes.
-pub const STEP_TIME: Duration = Duration::from_secs(10);
+use crate::episode::{Environment, EpisodeError, ResetOptions, Session};
+use crate::policy::{self, Hack, HackPolicy, Policy, RandomPolicy, ScriptedSre, Turn};
+use crate::scenario::IncidentId;
 
 /// One episode's outcome.
 #[derive(Clone, Debug)]
@@ -23,38 +21,82 @@ pub struct EpisodeResult {
     /// Commands run (up to the one that resolved it).
     pub steps: usize,
     pub max_steps: usize,
-    /// Damage named by the final grade.
+    /// The sum of the episode's rewards.
+    pub reward: f64,
+    /// Damage done outside the fix, named.
     pub collateral: Vec<String>,
+    pub commands: Vec<String>,
 }
 
-/// Runs `policy` on incident `id` until it is resolved, the policy stops, or the step budget is
-/// spent; the verdict is the final grade's, so a fix that does not hold does not count.
-pub fn episode(
-    id: IncidentId,
-    worlds: &Worlds,
+/// Runs `policy` in `session` on the incident `options` select until the episode is done or the
+/// policy stops. The policy sees the alert and each command's output, nothing else.
+pub fn play(
+    session: &mut Session,
+    options: ResetOptions,
     policy: &mut dyn Policy,
-) -> Result<EpisodeResult, ScenarioError> {
-    let spec = id.spec();
-    let (mut cluster, scenario) = spec.instantiate(worlds)?;
-    let alert = scenario.alerts.join("\n");
-    let limits = RunLimits {
-        max_steps: spec.max_steps,
-        step_time: STEP_TIME,
-    };
-    let transcript = policy::run(&mut cluster, &alert, policy, &limits, |c| {
-        scenario.is_resolved(c)
-    });
-    let grade = scenario.grade(&cluster);
-    Ok(EpisodeResult {
+) -> Result<EpisodeResult, EpisodeError> {
+    let first = session.reset(options)?;
+    let id: IncidentId = first.metadata.incident_id.parse()?;
+    let alert = first.active_alerts.join("\n");
+    let mut result = EpisodeResult {
         id,
         policy: policy.name(),
-        resolved: grade.resolved,
-        steps: transcript
-            .resolved_at
-            .map_or(transcript.turns.len(), |k| k + 1),
-        max_steps: spec.max_steps,
-        collateral: grade.collateral,
-    })
+        resolved: false,
+        steps: 0,
+        max_steps: first.max_steps,
+        reward: 0.0,
+        collateral: Vec::new(),
+        commands: Vec::new(),
+    };
+    let mut last: Option<Turn> = None;
+    for step in 0..first.max_steps {
+        let obs = policy::Observation {
+            alert: &alert,
+            step,
+            max_steps: first.max_steps,
+            last: last.as_ref(),
+        };
+        let Some(command) = policy.next_command(&obs) else {
+            break;
+        };
+        let o = match session.step(&command) {
+            Ok(o) => o,
+            // An empty or oversized command is refused without a step; a policy that sends
+            // one has nothing more to say.
+            Err(EpisodeError::EmptyCommand | EpisodeError::CommandTooLong { .. }) => break,
+            Err(e) => return Err(e),
+        };
+        let (stdout, stderr) = session.last_output().unwrap_or_default();
+        last = Some(Turn {
+            command: command.clone(),
+            stdout: stdout.to_string(),
+            stderr: stderr.to_string(),
+        });
+        result.commands.push(command);
+        result.steps = o.steps_taken;
+        result.reward = o.metadata.episode_reward;
+        result.resolved = o.metadata.resolved;
+        result.collateral = o.metadata.collateral;
+        if o.done {
+            break;
+        }
+    }
+    // A policy that stops early leaves the episode running: it ends as abandoned.
+    session.close();
+    Ok(result)
+}
+
+/// Runs `policy` on incident `id` in a fresh session of `env`.
+pub fn episode(
+    id: IncidentId,
+    env: &Arc<Environment>,
+    policy: &mut dyn Policy,
+) -> Result<EpisodeResult, EpisodeError> {
+    let options = ResetOptions {
+        incident: Some(id),
+        ..ResetOptions::default()
+    };
+    play(&mut env.session(), options, policy)
 }
 
 /// A policy by name, built fresh for each episode.
@@ -108,16 +150,16 @@ impl FromStr for PolicyKind {
     }
 }
 
-/// Runs `policy` once on each incident of `ids`, on `threads` threads sharing one set of
-/// pre-built worlds; results come back in `ids` order.
+/// Runs `policy` once on each incident of `ids`, on `threads` threads sharing one environment
+/// (pre-built worlds, prepared incidents); results come back in `ids` order.
 pub fn evaluate(
     ids: &[IncidentId],
     policy: PolicyKind,
     threads: usize,
-    worlds: &Worlds,
-) -> Result<Vec<EpisodeResult>, ScenarioError> {
+    env: &Arc<Environment>,
+) -> Result<Vec<EpisodeResult>, EpisodeError> {
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<EpisodeResult, ScenarioError>>>> =
+    let results: Mutex<Vec<Option<Result<EpisodeResult, EpisodeError>>>> =
         Mutex::new((0..ids.len()).map(|_| None).collect());
     std::thread::scope(|s| {
         for _ in 0..threads.max(1) {
@@ -125,7 +167,7 @@ pub fn evaluate(
                 loop {
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&id) = ids.get(k) else { break };
-                    let result = episode(id, worlds, policy.build(id).as_mut());
+                    let result = episode(id, env, policy.build(id).as_mut());
                     results.lock().unwrap_or_else(|e| e.into_inner())[k] = Some(result);
                 }
             });
@@ -139,12 +181,15 @@ pub fn evaluate(
         .collect()
 }
 
-/// Resolution rate and mean steps per tier.
+/// Resolution rate, steps and rewards per tier.
 #[derive(Clone, Debug, Default)]
 pub struct TierFigures {
     pub episodes: usize,
     pub resolved: usize,
     pub steps_when_resolved: usize,
+    /// Episode rewards of resolved and of unresolved episodes.
+    pub rewards_resolved: Vec<f64>,
+    pub rewards_failed: Vec<f64>,
 }
 
 impl TierFigures {
@@ -165,6 +210,19 @@ impl TierFigures {
     }
 }
 
+/// Mean, standard deviation, minimum and maximum; zeros when empty.
+pub fn spread(values: &[f64]) -> (f64, f64, f64, f64) {
+    if values.is_empty() {
+        return (0.0, 0.0, 0.0, 0.0);
+    }
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (mean, var.sqrt(), min, max)
+}
+
 pub fn by_tier(results: &[EpisodeResult]) -> BTreeMap<Difficulty, TierFigures> {
     let mut out: BTreeMap<Difficulty, TierFigures> = BTreeMap::new();
     for r in results {
@@ -173,6 +231,9 @@ pub fn by_tier(results: &[EpisodeResult]) -> BTreeMap<Difficulty, TierFigures> {
         if r.resolved {
             f.resolved += 1;
             f.steps_when_resolved += r.steps;
+            f.rewards_resolved.push(r.reward);
+        } else {
+            f.rewards_failed.push(r.reward);
         }
     }
     out

@@ -129,6 +129,15 @@ pub fn resolved_together(incidents: &[Incident], cluster: &Cluster) -> bool {
         .is_none_or(|first| grade(incidents, &first.baseline, cluster, true).resolved)
 }
 
+/// The damage done outside the fix so far, named, against the world before the first incident:
+/// cheap (no fork), for a reward that charges each damaged object once, when it happens.
+pub fn collateral_together(incidents: &[Incident], cluster: &Cluster) -> Vec<String> {
+    match incidents.first() {
+        Some(first) => Scope::of(incidents, &first.baseline).collateral(cluster),
+        None => Vec::new(),
+    }
+}
+
 /// Grades several incidents injected one after another into one world: all of them resolved,
 /// and no damage against `before`, the world as it was before the first fault. With
 /// `verdict_only`, a cluster already wrong now is refused without running the fork.

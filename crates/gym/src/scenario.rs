@@ -127,6 +127,19 @@ impl fmt::Display for Split {
     }
 }
 
+impl serde::Serialize for Split {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Split {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 impl FromStr for Split {
     type Err = ScenarioError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
