@@ -162,7 +162,13 @@ fn evaluate(out: &mut impl Write, args: &EvaluateArgs) -> anyhow::Result<()> {
             let ids: Vec<String> = results
                 .iter()
                 .filter(|r| r.resolved == want)
-                .map(|r| r.id.to_string())
+                .map(|r| {
+                    if args.rewards {
+                        format!("{}({:+.2})", r.id, r.reward)
+                    } else {
+                        r.id.to_string()
+                    }
+                })
                 .collect();
             writeln!(out, "  {which}: {}", ids.join(" "))?;
         }

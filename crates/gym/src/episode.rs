@@ -316,6 +316,9 @@ struct Prepared {
     scenario: Scenario,
     scope: Scope,
     summary: String,
+    /// What the collateral check reports before the agent acts: the faults' own changes (a
+    /// dependency scaled down), never charged to the agent.
+    faults_own_damage: BTreeSet<String>,
 }
 
 /// Bounded first-in-first-out cache of prepared incidents.
@@ -378,6 +381,9 @@ impl Environment {
         let (mut cluster, scenario) = spec.instantiate(&self.worlds)?;
         let summary = status_summary(&mut cluster, self.config.summary_events);
         let prepared = Arc::new(Prepared {
+            faults_own_damage: grading::collateral_together(&scenario.incidents, &cluster)
+                .into_iter()
+                .collect(),
             scope: Scope::of(&scenario),
             cluster,
             scenario,
@@ -517,6 +523,7 @@ struct Episode {
     last_verdict: Option<Verdict>,
     /// Whether any change has been made: before that nothing can be resolved.
     changed: bool,
+    /// Damage seen so far, the faults' own included.
     collateral: BTreeSet<String>,
     /// The best diagnosis quality paid per fault.
     diagnosed: Vec<u8>,
@@ -525,6 +532,16 @@ struct Episode {
     done: bool,
     /// The last command's standard output and error, apart.
     last_output: (String, String),
+}
+
+impl Episode {
+    /// Damage the agent did, named.
+    fn damage(&self) -> Vec<String> {
+        self.collateral
+            .difference(&self.prepared.faults_own_damage)
+            .cloned()
+            .collect()
+    }
 }
 
 /// One connection's episodes.
@@ -568,7 +585,7 @@ impl Session {
             phases: PhaseTracker::default(),
             last_verdict: None,
             changed: false,
-            collateral: BTreeSet::new(),
+            collateral: prepared.faults_own_damage.clone(),
             diagnosed: vec![0; prepared.scenario.incidents.len()],
             total: 0.0,
             resolved: false,
@@ -663,6 +680,7 @@ impl Session {
                 &ep.prepared.scope,
                 ep.persona,
                 &config.reward.judge,
+                ep.max_steps,
                 &mut ep.judge,
             );
             breakdown.judge = verdict.score;
@@ -769,12 +787,55 @@ impl Session {
                 resolved: ep.resolved,
                 terminated: ep.resolved,
                 truncated,
-                collateral: ep.collateral.iter().cloned().collect(),
+                collateral: ep.damage(),
             },
         };
         if ep.done {
             self.record();
         }
+        Ok(obs)
+    }
+
+    /// Ends the running episode unresolved because the agent has nothing more to try: it totals
+    /// the timeout reward, as if it had run out of steps, so stopping early never keeps the
+    /// shaping an unresolved episode collected.
+    pub fn give_up(&mut self) -> Result<Observation, EpisodeError> {
+        let timeout_total = self.env.config.reward.timeout_total;
+        let ep = self.episode.as_mut().ok_or(EpisodeError::NoEpisode)?;
+        if ep.done {
+            return Err(EpisodeError::Done {
+                episode_id: ep.id.clone(),
+            });
+        }
+        let mut breakdown = Breakdown {
+            timeout: timeout_total - ep.total,
+            ..Breakdown::default()
+        };
+        let reward = breakdown.sum();
+        ep.total += reward;
+        ep.done = true;
+        let obs = Observation {
+            command_output: "The episode ended unresolved: the agent gave up.\n".into(),
+            cluster_status_summary: kubectl::exec::run(&mut ep.cluster, "kubectl get pods -A")
+                .stdout,
+            active_alerts: ep.prepared.scenario.alerts.clone(),
+            steps_taken: ep.steps,
+            max_steps: ep.max_steps,
+            hint: String::new(),
+            done: true,
+            reward,
+            metadata: StepInfo {
+                episode_id: ep.id.clone(),
+                incident_id: ep.incident.to_string(),
+                persona: ep.persona.name(),
+                breakdown,
+                episode_reward: ep.total,
+                terminated: true,
+                collateral: ep.damage(),
+                ..StepInfo::default()
+            },
+        };
+        self.record();
         Ok(obs)
     }
 

@@ -57,13 +57,18 @@ pub fn play(
             last: last.as_ref(),
         };
         let Some(command) = policy.next_command(&obs) else {
+            let o = session.give_up()?;
+            result.reward = o.metadata.episode_reward;
             break;
         };
         let o = match session.step(&command) {
             Ok(o) => o,
             // An empty or oversized command is refused without a step; a policy that sends
             // one has nothing more to say.
-            Err(EpisodeError::EmptyCommand | EpisodeError::CommandTooLong { .. }) => break,
+            Err(EpisodeError::EmptyCommand | EpisodeError::CommandTooLong { .. }) => {
+                result.reward = session.give_up()?.metadata.episode_reward;
+                break;
+            }
             Err(e) => return Err(e),
         };
         let (stdout, stderr) = session.last_output().unwrap_or_default();
@@ -81,7 +86,6 @@ pub fn play(
             break;
         }
     }
-    // A policy that stops early leaves the episode running: it ends as abandoned.
     session.close();
     Ok(result)
 }

@@ -98,8 +98,9 @@ pub struct JudgeWeights {
     /// Principal: positive scores are multiplied by this and negative ones by `principal_strictness`.
     pub principal_credit: f64,
     pub principal_strictness: f64,
-    /// Principal: reads beyond this many without any change each cost `principal_idle_cost`.
-    pub principal_read_budget: usize,
+    /// Principal: reads beyond this share of the step budget without any change each cost
+    /// `principal_idle_cost` (bigger incidents get a longer look).
+    pub principal_read_share: f64,
     pub principal_idle_cost: f64,
 }
 
@@ -118,7 +119,7 @@ impl Default for JudgeWeights {
             junior_leniency: 0.5,
             principal_credit: 0.8,
             principal_strictness: 1.5,
-            principal_read_budget: 6,
+            principal_read_share: 0.4,
             principal_idle_cost: 0.1,
         }
     }
@@ -175,6 +176,12 @@ impl Scope {
                     .flatten(),
             )
             .collect();
+        // A manifest (`apply -f -`, `create -f -`) names its objects in its text.
+        if let Some(manifest) = &inv.flags.stdin_manifest {
+            return manifest
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.'))
+                .any(|word| self.names.contains(word) || self.cluster_scoped.contains(word));
+        }
         let namespace_ok = inv.flags.all_namespaces
             || inv
                 .flags
@@ -233,21 +240,23 @@ pub fn classify(command: &Command, changed_before: bool) -> Option<Phase> {
     if changed_before {
         return Some(Phase::Verify);
     }
+    // A look at named objects is investigation; a listing, whatever its format, is triage.
     let named = inv.targets.iter().any(|t| t.name.is_some());
     Some(match inv.verb {
         Verb::Describe | Verb::Logs | Verb::Explain | Verb::Rollout(_) => Phase::Investigate,
-        Verb::Get if named || inv.flags.output.is_some() => Phase::Investigate,
+        Verb::Get if named => Phase::Investigate,
         _ => Phase::Triage,
     })
 }
 
-/// Scores one step. `exit_code` is kubectl's; `memory` is updated.
+/// Scores one step of an episode of `max_steps`. `exit_code` is kubectl's; `memory` is updated.
 pub fn judge(
     command: &Command,
     exit_code: i32,
     scope: &Scope,
     persona: Persona,
     weights: &JudgeWeights,
+    max_steps: usize,
     memory: &mut JudgeMemory,
 ) -> Verdict {
     let phase = classify(command, memory.changed);
@@ -317,9 +326,8 @@ pub fn judge(
         memory.reads_without_change = 0;
     } else if matches!(phase, Some(Phase::Triage | Phase::Investigate)) {
         memory.reads_without_change += 1;
-        if persona == Persona::Principal
-            && memory.reads_without_change > weights.principal_read_budget
-        {
+        let budget = (weights.principal_read_share * max_steps as f64).ceil() as usize;
+        if persona == Persona::Principal && memory.reads_without_change > budget {
             score -= weights.principal_idle_cost;
         }
     }
@@ -427,6 +435,9 @@ mod tests {
             "kubectl describe pod payment-gateway-1 -n payments"
         ));
         assert!(!touches("kubectl get pods"));
+        let manifest = "kubectl apply -f - <<EOF\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: gke-node-1\nEOF";
+        assert!(touches(manifest));
+        assert!(!touches(&manifest.replace("gke-node-1", "other")));
     }
 
     #[test]
@@ -434,7 +445,7 @@ mod tests {
         let scope = Scope::default();
         let w = JudgeWeights::default();
         let wrong = cmd("kubectl delete pod x -n nowhere");
-        let score = |p| judge(&wrong, 0, &scope, p, &w, &mut JudgeMemory::default()).score;
+        let score = |p| judge(&wrong, 0, &scope, p, &w, 16, &mut JudgeMemory::default()).score;
         let (junior, senior, principal) = (
             score(Persona::Junior),
             score(Persona::Senior),
@@ -450,6 +461,7 @@ mod tests {
             &scope,
             Persona::Senior,
             &w,
+            16,
             &mut JudgeMemory::default(),
         );
         assert_eq!((invalid.phase, invalid.score), (None, w.invalid));
@@ -462,12 +474,12 @@ mod tests {
         let mut memory = JudgeMemory::default();
         let read = cmd("kubectl get pods -A");
         let scores: Vec<f64> = (0..8)
-            .map(|_| judge(&read, 0, &scope, Persona::Principal, &w, &mut memory).score)
+            .map(|_| judge(&read, 0, &scope, Persona::Principal, &w, 10, &mut memory).score)
             .collect();
         assert!(scores[7] < 0.0 && scores[0] > 0.0, "{scores:?}");
         let mut memory = JudgeMemory::default();
         let senior: Vec<f64> = (0..8)
-            .map(|_| judge(&read, 0, &scope, Persona::Senior, &w, &mut memory).score)
+            .map(|_| judge(&read, 0, &scope, Persona::Senior, &w, 10, &mut memory).score)
             .collect();
         assert!(senior.iter().all(|s| *s >= 0.0), "{senior:?}");
     }
