@@ -519,3 +519,25 @@ fn an_abandoned_episode_counts_as_a_failure() {
         .expect("reset a third time");
     assert_eq!(env.curriculum().stats().episode_count, 1);
 }
+
+#[test]
+fn giving_up_totals_the_timeout_reward_whatever_was_collected() {
+    let env = env();
+    let mut s = env.session();
+    s.reset(incident("warmup-000003")).expect("reset");
+    let mut total = 0.0;
+    for c in ["kubectl get pods -A", "kubectl get events -A"] {
+        total += s.step(c).expect("step").reward;
+    }
+    assert!(total > 0.0, "{total}");
+    let end = s.give_up().expect("gives up");
+    assert!(end.done && !end.metadata.resolved && end.metadata.terminated);
+    assert!((total + end.reward - -2.0).abs() < 1e-9);
+    assert!((end.metadata.episode_reward - -2.0).abs() < 1e-9);
+    assert!(matches!(s.give_up(), Err(EpisodeError::Done { .. })));
+    assert!(matches!(
+        s.step("kubectl get pods"),
+        Err(EpisodeError::Done { .. })
+    ));
+    assert_eq!(env.curriculum().stats().episode_count, 1);
+}
