@@ -2,7 +2,6 @@
 //! aggregated the way client-go's recorder does (same object, reason, message and source: the
 //! count goes up and `lastTimestamp` moves).
 
-use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
 
@@ -42,10 +41,6 @@ impl Reporter {
     }
 }
 
-/// The index the recorder aggregates by: involved object uid, field path, type, reason, message,
-/// component. Maps to the namespace and name of the Event.
-pub(crate) type EventIndex = BTreeMap<String, (String, String)>;
-
 impl Cluster {
     /// Records an event about `obj`. `field_path` names a container (`spec.containers{app}`).
     pub(crate) fn record<T: Stored>(
@@ -84,8 +79,9 @@ impl Cluster {
             reporter.component()
         );
         let now = self.now;
-        if let Some((ns, name)) = self.runtime.events.get(&index_key).cloned()
-            && let Some(existing) = self.store.get::<Event>(&ns, &name).cloned()
+        let namespace = m.namespace.clone().unwrap_or_else(|| "default".into());
+        if let Some(name) = self.runtime.events.get(&namespace, &index_key)
+            && let Some(existing) = self.store.get::<Event>(&namespace, name).cloned()
         {
             let mut ev = (*existing).clone();
             ev.count = Some(ev.count.unwrap_or(1) + times);
@@ -93,7 +89,6 @@ impl Cluster {
             self.commit(ev);
             return;
         }
-        let namespace = m.namespace.clone().unwrap_or_else(|| "default".into());
         let involved_name = m.name.clone().unwrap_or_default();
         self.event_seq += 1;
         let nanos = u128::from(now.millis()) * 1_000_000 + u128::from(self.event_seq % 1_000_000);
@@ -129,7 +124,7 @@ impl Cluster {
         event.metadata.uid = Some(self.new_uid());
         event.metadata.creation_timestamp = Some(now.time());
         self.commit(event);
-        self.runtime.events.insert(index_key, (namespace, name));
+        self.runtime.events.insert(&namespace, &index_key, name);
         if self.runtime.event_expiry.is_none() {
             let at = now + self.config.event_ttl;
             self.runtime.event_expiry = Some(at);
@@ -163,7 +158,9 @@ impl Cluster {
         }
         if !expired.is_empty() {
             let gone: std::collections::BTreeSet<(String, String)> = expired.into_iter().collect();
-            self.runtime.events.retain(|_, v| !gone.contains(v));
+            self.runtime
+                .events
+                .retain(|ns, _, name| !gone.contains(&(ns.to_string(), name.clone())));
         }
         self.runtime.event_expiry = self
             .store

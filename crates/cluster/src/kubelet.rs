@@ -4,6 +4,7 @@
 //! objects, and is forked with the cluster.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{
@@ -16,10 +17,10 @@ use serde::Serialize;
 
 use crate::apps::{self, App, Program, Reach};
 use crate::cluster::{Cluster, Work};
-use crate::events::{EventIndex, EventType, Reporter};
+use crate::events::{EventType, Reporter};
 use crate::quantity;
 use crate::registry::{self, ImageInfo};
-use crate::store::{ObjectKey, key};
+use crate::store::{NamespacedMap, ObjectKey, key};
 use crate::time::SimTime;
 
 /// Back-off of container restarts and image pulls: 10 s doubling to 300 s.
@@ -32,20 +33,21 @@ const SANDBOX_DELAY: Duration = Duration::from_millis(900);
 /// A process that handles SIGTERM exits this soon after it.
 const GRACEFUL_EXIT: Duration = Duration::from_millis(120);
 
-/// What the container runtime knows, per pod and per node.
-#[derive(Clone, Debug, Default, Serialize)]
+/// What the container runtime knows, per pod and per node. Forking shares it: the per-pod and
+/// per-event maps are copied namespace by namespace, and a pod's state only when it changes.
+#[derive(Clone, Debug, Default)]
 pub struct Runtime {
-    pub(crate) pods: BTreeMap<ObjectKey, PodRuntime>,
+    pub(crate) pods: NamespacedMap<PodRuntime>,
     /// Images present on each node.
-    pub(crate) node_images: BTreeMap<String, BTreeSet<String>>,
+    pub(crate) node_images: Arc<BTreeMap<String, BTreeSet<String>>>,
     /// Next host octet to hand out per node.
     pub(crate) next_ip: BTreeMap<String, u32>,
-    /// Event aggregation index.
-    pub(crate) events: EventIndex,
+    /// Event aggregation index: by the Event's namespace, the recorder's key to the Event's name.
+    pub(crate) events: NamespacedMap<String>,
     /// When the next event expiry pass is scheduled.
     pub(crate) event_expiry: Option<SimTime>,
     /// Pod template hashes by (deployment uid, generation, collision count).
-    pub(crate) template_hashes: BTreeMap<(String, i64, i32), String>,
+    pub(crate) template_hashes: Arc<BTreeMap<(String, i64, i32), String>>,
     /// Consecutive failed reconciles per object, for the work queue's back-off.
     pub(crate) retries: BTreeMap<ObjectKey, u32>,
 }
@@ -65,14 +67,14 @@ impl Runtime {
             .filter(move |((pod_ns, _), p)| {
                 p.containers.iter().any(|c| {
                     c.calls(pod_ns, namespace, service)
-                        || (service.is_none() && pod_ns == namespace && c.depends())
+                        || (service.is_none() && *pod_ns == namespace && c.depends())
                 })
             })
-            .map(|(k, _)| k.clone())
+            .map(|((ns, name), _)| key(ns, name))
     }
 
     pub fn pod(&self, namespace: &str, name: &str) -> Option<&PodRuntime> {
-        self.pods.get(&key(namespace, name))
+        self.pods.get(namespace, name)
     }
 }
 
@@ -190,7 +192,7 @@ impl Cluster {
     /// Reconciles one pod on its node.
     pub(crate) fn sync_pod(&mut self, k: &ObjectKey) {
         let Some(pod) = self.store.get::<Pod>(&k.0, &k.1).cloned() else {
-            self.runtime.pods.remove(k);
+            self.runtime.pods.remove(&k.0, &k.1);
             return;
         };
         let Some(spec) = pod.spec.as_ref() else {
@@ -200,7 +202,7 @@ impl Cluster {
             return;
         };
         let uid = pod.metadata.uid.clone().unwrap_or_default();
-        let mut rt = match self.runtime.pods.remove(k) {
+        let mut rt = match self.runtime.pods.remove(&k.0, &k.1) {
             Some(rt) if rt.uid == uid => rt,
             _ => self.new_pod_runtime(&pod, &node_name, uid),
         };
@@ -270,7 +272,7 @@ impl Cluster {
         }
 
         let status = self.pod_status(&pod, &rt);
-        self.runtime.pods.insert(k.clone(), rt);
+        self.runtime.pods.insert(&k.0, &k.1, rt);
         // Compare before cloning: most syncs report what is already there.
         if pod.status.as_ref() != Some(&status)
             && let Some(old) = self.store.get::<Pod>(&k.0, &k.1).cloned()
@@ -680,8 +682,7 @@ impl Cluster {
                 }
                 match registry::resolve(&image) {
                     Ok(info) => {
-                        self.runtime
-                            .node_images
+                        Arc::make_mut(&mut self.runtime.node_images)
                             .entry(rt.node.clone())
                             .or_default()
                             .insert(image.clone());
@@ -995,7 +996,7 @@ impl Cluster {
                 to.metadata.namespace.as_deref().unwrap_or(""),
                 to.metadata.name.as_deref().unwrap_or(""),
             );
-            self.runtime.pods.get(&key(ns, name)).is_some_and(|rt| {
+            self.runtime.pods.get(ns, name).is_some_and(|rt| {
                 rt.containers.iter().any(|c| {
                     c.running.as_ref().is_some_and(|i| {
                         u16::try_from(port).is_ok_and(|p| i.program.ports.contains(&p))
@@ -1042,7 +1043,7 @@ impl Cluster {
             .flatten()
             .flat_map(|s| s.addresses.iter().flatten())
             .find_map(|a| a.target_ref.as_ref()?.name.clone())?;
-        let server = self.runtime.pods.get(&key(ns, &backend))?;
+        let server = self.runtime.pods.get(ns, &backend)?;
         let env = &server
             .containers
             .iter()

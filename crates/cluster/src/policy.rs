@@ -232,7 +232,8 @@ impl Cluster {
         let ready_at = created + PROVISION_DELAY;
         let provisioner = class.provisioner.clone();
         if self.now < ready_at {
-            let already = self.runtime.events.keys().any(|e| {
+            // The claim's events are in its namespace.
+            let already = self.runtime.events.in_namespace(&k.0).any(|(e, _)| {
                 e.starts_with(pvc.metadata.uid.as_deref().unwrap_or("-"))
                     && e.contains("ExternalProvisioning")
             });

@@ -44,19 +44,20 @@ pub trait Stored:
     fn map_mut(store: &mut Store) -> &mut ObjectMap<Self>;
 }
 
-/// Objects of one kind, by namespace then name: lookups borrow, iteration is ordered. Each
-/// namespace's map is shared between forks until one of them writes to it, so that forking
-/// (and capturing a baseline) costs per namespace, not per object.
+/// Objects of one kind, by namespace then name: lookups borrow, iteration is ordered. The
+/// namespace list and each namespace's map are shared between forks until one of them writes
+/// to it, so that forking (and capturing a baseline) costs per kind, and a write after a fork
+/// copies one namespace's map, not the kind's.
 #[derive(Clone, Debug)]
 pub struct ObjectMap<T> {
-    by_namespace: BTreeMap<String, Arc<BTreeMap<String, Arc<T>>>>,
+    by_namespace: Arc<BTreeMap<String, Arc<BTreeMap<String, Arc<T>>>>>,
     len: usize,
 }
 
 impl<T> Default for ObjectMap<T> {
     fn default() -> Self {
         ObjectMap {
-            by_namespace: BTreeMap::new(),
+            by_namespace: Arc::default(),
             len: 0,
         }
     }
@@ -91,24 +92,36 @@ impl<T: Stored> ObjectMap<T> {
     pub(crate) fn insert(&mut self, obj: Arc<T>) {
         let meta = obj.metadata();
         let namespace = meta.namespace.as_deref().unwrap_or("");
-        let name = meta.name.clone().unwrap_or_default();
-        let names = match self.by_namespace.get_mut(namespace) {
+        let name = meta.name.as_deref().unwrap_or("");
+        let by_namespace = Arc::make_mut(&mut self.by_namespace);
+        let names = match by_namespace.get_mut(namespace) {
             Some(names) => names,
-            None => self.by_namespace.entry(namespace.to_string()).or_default(),
+            None => by_namespace.entry(namespace.to_string()).or_default(),
         };
-        if Arc::make_mut(names).insert(name, obj).is_none() {
-            self.len += 1;
+        let names = Arc::make_mut(names);
+        // Replacing an object reuses its key: only a new object allocates one.
+        match names.get_mut(name) {
+            Some(slot) => *slot = obj,
+            None => {
+                names.insert(name.to_string(), obj);
+                self.len += 1;
+            }
         }
     }
 
     pub(crate) fn remove(&mut self, namespace: &str, name: &str) -> Option<Arc<T>> {
-        let names = self.by_namespace.get_mut(namespace)?;
-        if !names.contains_key(name) {
+        if !self
+            .by_namespace
+            .get(namespace)
+            .is_some_and(|names| names.contains_key(name))
+        {
             return None;
         }
+        let by_namespace = Arc::make_mut(&mut self.by_namespace);
+        let names = by_namespace.get_mut(namespace)?;
         let removed = Arc::make_mut(names).remove(name)?;
         if names.is_empty() {
-            self.by_namespace.remove(namespace);
+            by_namespace.remove(namespace);
         }
         self.len -= 1;
         Some(removed)
@@ -253,4 +266,90 @@ pub fn ns_name<T: Stored>(obj: &T) -> (&str, &str) {
         m.namespace.as_deref().unwrap_or(""),
         m.name.as_deref().unwrap_or(""),
     )
+}
+
+/// Values by namespace then name, shared between forks as [`ObjectMap`] shares objects: a fork
+/// copies one pointer, and a write copies the written namespace's map and value only.
+#[derive(Clone, Debug)]
+pub(crate) struct NamespacedMap<V> {
+    by_namespace: Arc<BTreeMap<String, Arc<BTreeMap<String, Arc<V>>>>>,
+}
+
+impl<V> Default for NamespacedMap<V> {
+    fn default() -> Self {
+        NamespacedMap {
+            by_namespace: Arc::default(),
+        }
+    }
+}
+
+impl<V: Clone> NamespacedMap<V> {
+    pub(crate) fn get(&self, namespace: &str, name: &str) -> Option<&V> {
+        self.by_namespace.get(namespace)?.get(name).map(Arc::as_ref)
+    }
+
+    pub(crate) fn contains(&self, namespace: &str, name: &str) -> bool {
+        self.get(namespace, name).is_some()
+    }
+
+    /// Everything, ordered by namespace then name.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = ((&str, &str), &V)> {
+        self.by_namespace.iter().flat_map(|(ns, names)| {
+            names
+                .iter()
+                .map(move |(name, v)| ((ns.as_str(), name.as_str()), v.as_ref()))
+        })
+    }
+
+    /// One namespace's values, ordered by name.
+    pub(crate) fn in_namespace<'a>(
+        &'a self,
+        namespace: &str,
+    ) -> impl Iterator<Item = (&'a str, &'a V)> + 'a {
+        self.by_namespace
+            .get(namespace)
+            .into_iter()
+            .flat_map(|names| names.iter().map(|(n, v)| (n.as_str(), v.as_ref())))
+    }
+
+    pub(crate) fn insert(&mut self, namespace: &str, name: &str, value: V) {
+        let by_namespace = Arc::make_mut(&mut self.by_namespace);
+        let names = match by_namespace.get_mut(namespace) {
+            Some(names) => names,
+            None => by_namespace.entry(namespace.to_string()).or_default(),
+        };
+        let names = Arc::make_mut(names);
+        match names.get_mut(name) {
+            Some(slot) => *slot = Arc::new(value),
+            None => {
+                names.insert(name.to_string(), Arc::new(value));
+            }
+        }
+    }
+
+    /// Takes a value out, copying it only when a fork still shares it.
+    pub(crate) fn remove(&mut self, namespace: &str, name: &str) -> Option<V> {
+        if !self.contains(namespace, name) {
+            return None;
+        }
+        let by_namespace = Arc::make_mut(&mut self.by_namespace);
+        let names = by_namespace.get_mut(namespace)?;
+        let removed = Arc::make_mut(names).remove(name)?;
+        if names.is_empty() {
+            by_namespace.remove(namespace);
+        }
+        Some(Arc::unwrap_or_clone(removed))
+    }
+
+    /// Keeps the values `keep` approves of, copying only the namespaces that lose one.
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&str, &str, &V) -> bool) {
+        let doomed: Vec<(String, String)> = self
+            .iter()
+            .filter(|((ns, name), v)| !keep(ns, name, v))
+            .map(|((ns, name), _)| (ns.to_string(), name.to_string()))
+            .collect();
+        for (ns, name) in doomed {
+            self.remove(&ns, &name);
+        }
+    }
 }

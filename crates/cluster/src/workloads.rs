@@ -339,8 +339,9 @@ impl Cluster {
             return h.clone();
         }
         let h = pod_template_hash(template, collision_count);
-        self.runtime.template_hashes.retain(|k, _| k.0 != owner_uid);
-        self.runtime.template_hashes.insert(cache_key, h.clone());
+        let hashes = std::sync::Arc::make_mut(&mut self.runtime.template_hashes);
+        hashes.retain(|k, _| k.0 != owner_uid);
+        hashes.insert(cache_key, h.clone());
         h
     }
 
