@@ -1,7 +1,7 @@
 //! The [`Cluster`]: the object store, the API write path, the work queues of the controllers and
 //! the simulated clock that drives them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,6 +17,7 @@ use crate::admission::{Ctx, Schema};
 use crate::error::{ApiError, FieldError};
 use crate::kubelet::Runtime;
 use crate::names;
+use crate::selectors::matches_map;
 use crate::store::{Kind, ObjectKey, Store, Stored, key, ns_name};
 use crate::time::SimTime;
 
@@ -672,8 +673,8 @@ impl Cluster {
                         _ => {}
                     }
                 }
-                self.enqueue_namespace::<Service>(namespace, Work::Endpoints);
-                self.enqueue_namespace::<Service>(namespace, Work::EndpointSlices);
+                let labels = meta.and_then(|m| m.labels.as_ref());
+                self.enqueue_selecting_services(namespace, labels, pod_change.labels);
                 self.enqueue_namespace::<ResourceQuota>(namespace, Work::Quota);
                 self.enqueue_namespace::<PersistentVolumeClaim>(namespace, Work::StorageClaim);
                 // A pod gone frees node capacity for pods waiting to be scheduled.
@@ -751,6 +752,32 @@ impl Cluster {
             .collect();
         for k in keys {
             self.enqueue(work(k));
+        }
+    }
+
+    /// The endpoints of the Services that select a changed pod: the others' cannot change. When
+    /// the pod's labels changed, Services that selected the old ones may have lost it: then all.
+    fn enqueue_selecting_services(
+        &mut self,
+        namespace: &str,
+        labels: Option<&BTreeMap<String, String>>,
+        labels_changed: bool,
+    ) {
+        let services: Vec<ObjectKey> = self
+            .store
+            .list_in::<Service>(namespace)
+            .filter(|s| {
+                labels_changed
+                    || s.spec
+                        .as_ref()
+                        .and_then(|spec| spec.selector.as_ref())
+                        .is_some_and(|selector| matches_map(selector, labels))
+            })
+            .map(|s| key(namespace, s.metadata.name.as_deref().unwrap_or("")))
+            .collect();
+        for k in services {
+            self.enqueue(Work::Endpoints(k.clone()));
+            self.enqueue(Work::EndpointSlices(k));
         }
     }
 
@@ -868,6 +895,8 @@ pub(crate) struct PodChange {
     spec: bool,
     observed: bool,
     removed: bool,
+    /// The labels changed: Services that selected the old ones may have lost the pod.
+    labels: bool,
 }
 
 impl PodChange {
@@ -875,6 +904,7 @@ impl PodChange {
         spec: true,
         observed: true,
         removed: true,
+        labels: false,
     };
 
     fn between(before: Option<&Pod>, after: &Pod) -> PodChange {
@@ -883,6 +913,7 @@ impl PodChange {
                 spec: true,
                 observed: true,
                 removed: false,
+                labels: false,
             };
         };
         fn signature(p: &Pod) -> impl PartialEq + '_ {
@@ -901,6 +932,7 @@ impl PodChange {
                 || before.metadata.deletion_timestamp != after.metadata.deletion_timestamp,
             observed: before.spec != after.spec || signature(before) != signature(after),
             removed: false,
+            labels: before.metadata.labels != after.metadata.labels,
         }
     }
 }
