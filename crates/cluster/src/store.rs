@@ -50,7 +50,8 @@ pub trait Stored:
 /// copies one namespace's map, not the kind's.
 #[derive(Clone, Debug)]
 pub struct ObjectMap<T> {
-    by_namespace: Arc<BTreeMap<String, Arc<BTreeMap<String, Arc<T>>>>>,
+    // Shared keys make copying a map on write a matter of reference counts.
+    by_namespace: Arc<BTreeMap<Arc<str>, Arc<BTreeMap<Arc<str>, Arc<T>>>>>,
     len: usize,
 }
 
@@ -96,14 +97,14 @@ impl<T: Stored> ObjectMap<T> {
         let by_namespace = Arc::make_mut(&mut self.by_namespace);
         let names = match by_namespace.get_mut(namespace) {
             Some(names) => names,
-            None => by_namespace.entry(namespace.to_string()).or_default(),
+            None => by_namespace.entry(Arc::from(namespace)).or_default(),
         };
         let names = Arc::make_mut(names);
         // Replacing an object reuses its key: only a new object allocates one.
         match names.get_mut(name) {
             Some(slot) => *slot = obj,
             None => {
-                names.insert(name.to_string(), obj);
+                names.insert(Arc::from(name), obj);
                 self.len += 1;
             }
         }
@@ -214,6 +215,18 @@ macro_rules! kinds {
             pub fn object_count(&self) -> usize {
                 0 $(+ self.$field.len())*
             }
+
+            /// A copy holding only `kinds`: what a reader needs, without sharing the rest (a
+            /// shared map is copied on its next write).
+            pub fn only(&self, kinds: &[Kind]) -> Store {
+                Store {
+                    $($field: if kinds.contains(&Kind::$variant) {
+                        self.$field.clone()
+                    } else {
+                        ObjectMap::default()
+                    },)*
+                }
+            }
         }
     };
 }
@@ -272,7 +285,7 @@ pub fn ns_name<T: Stored>(obj: &T) -> (&str, &str) {
 /// copies one pointer, and a write copies the written namespace's map and value only.
 #[derive(Clone, Debug)]
 pub(crate) struct NamespacedMap<V> {
-    by_namespace: Arc<BTreeMap<String, Arc<BTreeMap<String, Arc<V>>>>>,
+    by_namespace: Arc<BTreeMap<Arc<str>, Arc<BTreeMap<Arc<str>, Arc<V>>>>>,
 }
 
 impl<V> Default for NamespacedMap<V> {
@@ -297,7 +310,7 @@ impl<V: Clone> NamespacedMap<V> {
         self.by_namespace.iter().flat_map(|(ns, names)| {
             names
                 .iter()
-                .map(move |(name, v)| ((ns.as_str(), name.as_str()), v.as_ref()))
+                .map(move |(name, v)| ((&**ns, &**name), v.as_ref()))
         })
     }
 
@@ -309,20 +322,20 @@ impl<V: Clone> NamespacedMap<V> {
         self.by_namespace
             .get(namespace)
             .into_iter()
-            .flat_map(|names| names.iter().map(|(n, v)| (n.as_str(), v.as_ref())))
+            .flat_map(|names| names.iter().map(|(n, v)| (&**n, v.as_ref())))
     }
 
     pub(crate) fn insert(&mut self, namespace: &str, name: &str, value: V) {
         let by_namespace = Arc::make_mut(&mut self.by_namespace);
         let names = match by_namespace.get_mut(namespace) {
             Some(names) => names,
-            None => by_namespace.entry(namespace.to_string()).or_default(),
+            None => by_namespace.entry(Arc::from(namespace)).or_default(),
         };
         let names = Arc::make_mut(names);
         match names.get_mut(name) {
             Some(slot) => *slot = Arc::new(value),
             None => {
-                names.insert(name.to_string(), Arc::new(value));
+                names.insert(Arc::from(name), Arc::new(value));
             }
         }
     }
