@@ -566,22 +566,23 @@ pub enum Resolved<'a> {
 
 pub fn service_for_host<'a>(host: &'a str, from_namespace: &'a str) -> Resolved<'a> {
     let host = host.trim_end_matches('.');
-    let parts: Vec<&str> = host.split('.').collect();
-    let in_cluster =
-        host.ends_with(".svc.cluster.local") || host.ends_with(".svc") || parts.len() <= 2;
+    // Read label by label: this runs for every upstream of every pod an Endpoints change may
+    // concern, so it allocates nothing.
+    let mut parts = host.split('.');
+    let name = parts.next().unwrap_or("");
+    let namespace = parts.next();
+    let in_cluster = host.ends_with(".svc.cluster.local")
+        || host.ends_with(".svc")
+        || parts.next().is_none();
     if !in_cluster {
         if host.ends_with(".invalid") || host.ends_with(".local") || host.ends_with(".internal") {
             return Resolved::Nowhere;
         }
         return Resolved::External;
     }
-    match parts.as_slice() {
-        [name] => Resolved::Service {
-            name,
-            namespace: from_namespace,
-        },
-        [name, namespace, ..] => Resolved::Service { name, namespace },
-        _ => Resolved::Nowhere,
+    Resolved::Service {
+        name,
+        namespace: namespace.unwrap_or(from_namespace),
     }
 }
 
