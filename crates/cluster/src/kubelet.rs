@@ -277,9 +277,12 @@ impl Cluster {
         if pod.status.as_ref() != Some(&status)
             && let Some(old) = self.store.get::<Pod>(&k.0, &k.1).cloned()
         {
-            let mut updated = (*old).clone();
-            updated.status = Some(status);
-            self.commit_if_changed(updated, &old);
+            // A status unlike the stored one is a change: no need to compare whole pods.
+            if old.status.as_ref() != Some(&status) {
+                let mut updated = (*old).clone();
+                updated.status = Some(status);
+                self.commit(updated);
+            }
         }
         if let Some(t) = wake {
             self.schedule(t, Work::Kubelet(k.clone()));
