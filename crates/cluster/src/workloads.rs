@@ -434,23 +434,27 @@ impl Cluster {
             .filter(|rs| controlled_by(&rs.metadata, uid))
             .cloned()
             .collect();
-        let st = |rs: &ReplicaSet| rs.status.clone().unwrap_or_default();
-        let replicas: i32 = rss.iter().map(|rs| st(rs).replicas).sum();
-        let ready: i32 = rss
-            .iter()
-            .map(|rs| st(rs).ready_replicas.unwrap_or(0))
-            .sum();
-        let available: i32 = rss
-            .iter()
-            .map(|rs| st(rs).available_replicas.unwrap_or(0))
-            .sum();
+        // (replicas, ready, available) of a ReplicaSet, read in place.
+        let st = |rs: &ReplicaSet| {
+            rs.status.as_ref().map_or((0, 0, 0), |s| {
+                (
+                    s.replicas,
+                    s.ready_replicas.unwrap_or(0),
+                    s.available_replicas.unwrap_or(0),
+                )
+            })
+        };
+        let replicas: i32 = rss.iter().map(|rs| st(rs).0).sum();
+        let ready: i32 = rss.iter().map(|rs| st(rs).1).sum();
+        let available: i32 = rss.iter().map(|rs| st(rs).2).sum();
         let new_rs = rss
             .iter()
             .find(|rs| rs.metadata.name.as_deref() == new_name);
-        let updated = new_rs.map(|rs| st(rs).replicas).unwrap_or(0);
+        let updated = new_rs.map(|rs| st(rs).0).unwrap_or(0);
         let now = self.now;
-        let old_status = d.status.clone().unwrap_or_default();
-        let old_conditions = old_status.conditions.clone().unwrap_or_default();
+        let default_status = DeploymentStatus::default();
+        let old_status = d.status.as_ref().unwrap_or(&default_status);
+        let old_conditions = old_status.conditions.as_deref().unwrap_or_default();
         let find = |t: &str| old_conditions.iter().find(|c| c.type_ == t).cloned();
 
         let mut available_cond = {
@@ -481,7 +485,7 @@ impl Cluster {
         let complete = updated == desired
             && available == desired
             && replicas == desired
-            && new_rs.is_some_and(|rs| st(rs).available_replicas.unwrap_or(0) == desired);
+            && new_rs.is_some_and(|rs| st(rs).2 == desired);
         let prev_progress = find("Progressing");
         let progressed = old_status.updated_replicas.unwrap_or(0) != updated
             || old_status.ready_replicas.unwrap_or(0) < ready
@@ -614,7 +618,8 @@ impl Cluster {
                 .get_or_insert_default()
                 .insert(REVISION.into(), revision);
         }
-        self.commit_if_changed(updated_d, &d);
+        // The status or the revision differs from the stored one: a change, without comparing.
+        self.commit(updated_d);
     }
 
     pub(crate) fn reconcile_replicaset(&mut self, k: &ObjectKey) {
