@@ -2,7 +2,6 @@
 //! aggregated the way client-go's recorder does (same object, reason, message and source: the
 //! count goes up and `lastTimestamp` moves).
 
-
 use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
 
 use crate::cluster::{Cluster, Work, meta};

@@ -88,6 +88,97 @@ pub struct PodRuntime {
     pub containers: Vec<ContainerRuntime>,
     pub volumes_ok: bool,
     pub started: SimTime,
+    /// What the stored status was last built from: while nothing of it changed, the status
+    /// would come out the same, so it is not built again.
+    #[serde(skip)]
+    pub(crate) reported: Option<Reported>,
+}
+
+/// The inputs of a pod's status: the stored pod it was built on (its spec and its previous
+/// status), whether the sandbox was up, and what each container's runtime state shows.
+#[derive(Clone, Debug)]
+pub(crate) struct Reported {
+    pod: Arc<Pod>,
+    sandbox: bool,
+    volumes_ok: bool,
+    containers: Vec<ReportedContainer>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct ReportedContainer {
+    restart_count: i32,
+    running: Option<ReportedInstance>,
+    previous: Option<ReportedInstance>,
+    waiting: Option<(String, String)>,
+}
+
+/// What a container status shows of an instance.
+#[derive(Clone, Debug, PartialEq)]
+struct ReportedInstance {
+    id: String,
+    image_id: String,
+    started: SimTime,
+    finished: Option<(SimTime, i32, String)>,
+    is_ready: bool,
+}
+
+impl ReportedInstance {
+    fn of(i: &Instance) -> Self {
+        ReportedInstance {
+            id: i.id.clone(),
+            image_id: i.image_id.clone(),
+            started: i.started,
+            finished: i.finished.clone(),
+            is_ready: i.is_ready,
+        }
+    }
+
+    fn shows(&self, i: &Instance) -> bool {
+        self.id == i.id
+            && self.image_id == i.image_id
+            && self.started == i.started
+            && self.finished == i.finished
+            && self.is_ready == i.is_ready
+    }
+}
+
+impl Reported {
+    fn of(pod: Arc<Pod>, rt: &PodRuntime, sandbox: bool) -> Self {
+        Reported {
+            pod,
+            sandbox,
+            volumes_ok: rt.volumes_ok,
+            containers: rt
+                .containers
+                .iter()
+                .map(|c| ReportedContainer {
+                    restart_count: c.restart_count,
+                    running: c.running.as_ref().map(ReportedInstance::of),
+                    previous: c.previous.as_ref().map(ReportedInstance::of),
+                    waiting: c.waiting.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether a status built now would be built from the same inputs.
+    fn same(&self, pod: &Arc<Pod>, rt: &PodRuntime, sandbox: bool) -> bool {
+        let instance = |r: &Option<ReportedInstance>, i: &Option<Instance>| match (r, i) {
+            (None, None) => true,
+            (Some(r), Some(i)) => r.shows(i),
+            _ => false,
+        };
+        Arc::ptr_eq(&self.pod, pod)
+            && self.sandbox == sandbox
+            && self.volumes_ok == rt.volumes_ok
+            && self.containers.len() == rt.containers.len()
+            && self.containers.iter().zip(&rt.containers).all(|(r, c)| {
+                r.restart_count == c.restart_count
+                    && instance(&r.running, &c.running)
+                    && instance(&r.previous, &c.previous)
+                    && r.waiting == c.waiting
+            })
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -271,19 +362,31 @@ impl Cluster {
             }
         }
 
-        let status = self.pod_status(&pod, &rt);
-        self.runtime.pods.insert(&k.0, &k.1, rt);
-        // Compare before cloning: most syncs report what is already there.
-        if pod.status.as_ref() != Some(&status)
-            && let Some(old) = self.store.get::<Pod>(&k.0, &k.1).cloned()
+        let sandbox = now >= rt.sandbox_ready;
+        if !rt
+            .reported
+            .as_ref()
+            .is_some_and(|r| r.same(&pod, &rt, sandbox))
         {
-            // A status unlike the stored one is a change: no need to compare whole pods.
-            if old.status.as_ref() != Some(&status) {
+            let status = self.pod_status(&pod, &rt);
+            // Compare before cloning: most syncs report what is already there. The stored pod
+            // is the one this sync started from: the kubelet writes nothing else of it.
+            let stored = if pod.status.as_ref() == Some(&status) {
+                Some(pod.clone())
+            } else if let Some(old) = self.store.get::<Pod>(&k.0, &k.1).cloned()
+                && old.status.as_ref() != Some(&status)
+            {
+                // A status unlike the stored one is a change: no need to compare whole pods.
                 let mut updated = (*old).clone();
                 updated.status = Some(status);
-                self.commit(updated);
-            }
+                let committed = self.commit(updated);
+                Arc::ptr_eq(&old, &pod).then_some(committed)
+            } else {
+                None
+            };
+            rt.reported = stored.map(|p| Reported::of(p, &rt, sandbox));
         }
+        self.runtime.pods.insert(&k.0, &k.1, rt);
         if let Some(t) = wake {
             self.schedule(t, Work::Kubelet(k.clone()));
         }
@@ -339,6 +442,7 @@ impl Cluster {
             containers,
             volumes_ok: false,
             started: self.now,
+            reported: None,
         }
     }
 
