@@ -571,9 +571,8 @@ pub fn service_for_host<'a>(host: &'a str, from_namespace: &'a str) -> Resolved<
     let mut parts = host.split('.');
     let name = parts.next().unwrap_or("");
     let namespace = parts.next();
-    let in_cluster = host.ends_with(".svc.cluster.local")
-        || host.ends_with(".svc")
-        || parts.next().is_none();
+    let in_cluster =
+        host.ends_with(".svc.cluster.local") || host.ends_with(".svc") || parts.next().is_none();
     if !in_cluster {
         if host.ends_with(".invalid") || host.ends_with(".local") || host.ends_with(".internal") {
             return Resolved::Nowhere;
