@@ -44,6 +44,9 @@ pub trait Stored:
     fn map_mut(store: &mut Store) -> &mut ObjectMap<Self>;
 }
 
+/// One namespace's entries by name, shared between forks until one of them writes.
+type Names<V> = Arc<BTreeMap<Arc<str>, Arc<V>>>;
+
 /// Objects of one kind, by namespace then name: lookups borrow, iteration is ordered. The
 /// namespace list and each namespace's map are shared between forks until one of them writes
 /// to it, so that forking (and capturing a baseline) costs per kind, and a write after a fork
@@ -51,7 +54,7 @@ pub trait Stored:
 #[derive(Clone, Debug)]
 pub struct ObjectMap<T> {
     // Shared keys make copying a map on write a matter of reference counts.
-    by_namespace: Arc<BTreeMap<Arc<str>, Arc<BTreeMap<Arc<str>, Arc<T>>>>>,
+    by_namespace: Arc<BTreeMap<Arc<str>, Names<T>>>,
     len: usize,
 }
 
@@ -285,7 +288,7 @@ pub fn ns_name<T: Stored>(obj: &T) -> (&str, &str) {
 /// copies one pointer, and a write copies the written namespace's map and value only.
 #[derive(Clone, Debug)]
 pub(crate) struct NamespacedMap<V> {
-    by_namespace: Arc<BTreeMap<Arc<str>, Arc<BTreeMap<Arc<str>, Arc<V>>>>>,
+    by_namespace: Arc<BTreeMap<Arc<str>, Names<V>>>,
 }
 
 impl<V> Default for NamespacedMap<V> {
