@@ -169,6 +169,7 @@ fn modify_targets(
     inv: &Invocation,
     verb: &str,
     unchanged: Unchanged<'_>,
+    if_none: Option<&str>,
     mut edit: impl FnMut(Kind, &mut Value) -> Result<(), EditError>,
 ) -> Output {
     let mut out = Output::default();
@@ -176,6 +177,12 @@ fn modify_targets(
         Ok(objects) => objects,
         Err(e) => return e,
     };
+    if let Some(message) = if_none
+        && objects.is_empty()
+        && out.exit_code == 0
+    {
+        return Output::error(format!("{message}\n"), 1);
+    }
     let dry_client = inv.flags.dry_run.as_deref() == Some("client");
     for (kind, ns, name) in &objects {
         let kind = *kind;
@@ -255,14 +262,8 @@ fn cluster_get_json(cluster: &Cluster, kind: Kind, ns: &str, name: &str) -> Resu
 pub fn scale(cluster: &mut Cluster, inv: &Invocation) -> Output {
     let replicas = inv.flags.replicas.unwrap_or(0);
     // A selector that matches nothing leaves kubectl scale with nothing to do, which it reports.
-    let mut probe = Output::default();
-    if let Ok(objects) = objects_of(cluster, inv, &mut probe)
-        && objects.is_empty()
-        && probe.exit_code == 0
-    {
-        return Output::error("error: no objects passed to scale\n".into(), 1);
-    }
-    let mut out = modify_targets(cluster, inv, "scaled", Unchanged::Same, |_, v| {
+    let if_none = Some("error: no objects passed to scale");
+    let mut out = modify_targets(cluster, inv, "scaled", Unchanged::Same, if_none, |_, v| {
         v["spec"]["replicas"] = json!(replicas);
         Ok(())
     });
@@ -291,6 +292,7 @@ pub fn patch(cluster: &mut Cluster, inv: &Invocation) -> Output {
         inv,
         "patched",
         Unchanged::Word("patched (no change)"),
+        None,
         |kind, v| {
             *v = patch::apply(kind.name(), v, patch_type, body.as_bytes()).map_err(|e| {
                 if e.code() == 422 {
@@ -321,33 +323,40 @@ fn set_metadata_map(
 ) -> Output {
     let overwrite = inv.flags.overwrite;
     let changes = inv.operands.clone();
-    modify_targets(cluster, inv, verb, Unchanged::Word(unchanged), |_, v| {
-        let map = v["metadata"]
-            .as_object_mut()
-            .ok_or("object has no metadata")?
-            .entry(field)
-            .or_insert_with(|| json!({}));
-        for change in &changes {
-            if let Some(key) = change.strip_suffix('-') {
-                if let Some(m) = map.as_object_mut() {
-                    m.remove(key);
+    modify_targets(
+        cluster,
+        inv,
+        verb,
+        Unchanged::Word(unchanged),
+        None,
+        |_, v| {
+            let map = v["metadata"]
+                .as_object_mut()
+                .ok_or("object has no metadata")?
+                .entry(field)
+                .or_insert_with(|| json!({}));
+            for change in &changes {
+                if let Some(key) = change.strip_suffix('-') {
+                    if let Some(m) = map.as_object_mut() {
+                        m.remove(key);
+                    }
+                } else if let Some((key, value)) = change.split_once('=') {
+                    if !overwrite && map.get(key).is_some_and(|old| old != value) {
+                        return Err(format!(
+                            "'{key}' already has a value ({}), and --overwrite is false",
+                            map[key].as_str().unwrap_or("")
+                        )
+                        .into());
+                    }
+                    map[key] = json!(value);
                 }
-            } else if let Some((key, value)) = change.split_once('=') {
-                if !overwrite && map.get(key).is_some_and(|old| old != value) {
-                    return Err(format!(
-                        "'{key}' already has a value ({}), and --overwrite is false",
-                        map[key].as_str().unwrap_or("")
-                    )
-                    .into());
-                }
-                map[key] = json!(value);
             }
-        }
-        if map.as_object().is_some_and(|m| m.is_empty()) {
-            v["metadata"].as_object_mut().map(|m| m.remove(field));
-        }
-        Ok(())
-    })
+            if map.as_object().is_some_and(|m| m.is_empty()) {
+                v["metadata"].as_object_mut().map(|m| m.remove(field));
+            }
+            Ok(())
+        },
+    )
 }
 
 pub fn label(cluster: &mut Cluster, inv: &Invocation) -> Output {
@@ -366,7 +375,7 @@ pub fn annotate(cluster: &mut Cluster, inv: &Invocation) -> Output {
 
 pub fn rollout_restart(cluster: &mut Cluster, inv: &Invocation) -> Output {
     let now = serde_json::to_value(cluster.now().time()).unwrap_or_default();
-    modify_targets(cluster, inv, "restarted", Unchanged::Same, |_, v| {
+    modify_targets(cluster, inv, "restarted", Unchanged::Same, None, |_, v| {
         v["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"] =
             now.clone();
         Ok(())
@@ -471,22 +480,29 @@ pub fn set_image(cluster: &mut Cluster, inv: &Invocation) -> Output {
         .filter_map(|p| p.split_once('='))
         .map(|(c, i)| (c.to_string(), i.to_string()))
         .collect();
-    modify_targets(cluster, inv, "image updated", Unchanged::Silent, |_, v| {
-        let containers = containers_of(v)?;
-        for (name, image) in &pairs {
-            let mut found = false;
-            for c in containers.iter_mut() {
-                if name == "*" || c["name"].as_str() == Some(name) {
-                    c["image"] = json!(image);
-                    found = true;
+    modify_targets(
+        cluster,
+        inv,
+        "image updated",
+        Unchanged::Silent,
+        None,
+        |_, v| {
+            let containers = containers_of(v)?;
+            for (name, image) in &pairs {
+                let mut found = false;
+                for c in containers.iter_mut() {
+                    if name == "*" || c["name"].as_str() == Some(name) {
+                        c["image"] = json!(image);
+                        found = true;
+                    }
+                }
+                if !found {
+                    return Err(format!("unable to find container named \"{name}\"").into());
                 }
             }
-            if !found {
-                return Err(format!("unable to find container named \"{name}\"").into());
-            }
-        }
-        Ok(())
-    })
+            Ok(())
+        },
+    )
 }
 
 /// `cpu=200m,memory=512Mi` as a JSON map.
@@ -513,6 +529,7 @@ pub fn set_resources(cluster: &mut Cluster, inv: &Invocation) -> Output {
         inv,
         "resource requirements updated",
         Unchanged::Silent,
+        None,
         |_, v| {
             let limits = resource_list(&limits)?;
             let requests = resource_list(&requests)?;
@@ -546,29 +563,36 @@ pub fn set_env(cluster: &mut Cluster, inv: &Invocation) -> Output {
         .chain(inv.flags.env.iter())
         .cloned()
         .collect();
-    modify_targets(cluster, inv, "env updated", Unchanged::Silent, |_, v| {
-        for c in containers_of(v)?
-            .iter_mut()
-            .filter(|c| selects(&pattern, c["name"].as_str().unwrap_or("")))
-        {
-            let mut env: Vec<Value> = c["env"].as_array().cloned().unwrap_or_default();
-            for change in &changes {
-                if let Some((key, value)) = change.split_once('=') {
-                    match env.iter_mut().find(|e| e["name"] == key) {
-                        Some(e) => *e = json!({"name": key, "value": value}),
-                        None => env.push(json!({"name": key, "value": value})),
+    modify_targets(
+        cluster,
+        inv,
+        "env updated",
+        Unchanged::Silent,
+        None,
+        |_, v| {
+            for c in containers_of(v)?
+                .iter_mut()
+                .filter(|c| selects(&pattern, c["name"].as_str().unwrap_or("")))
+            {
+                let mut env: Vec<Value> = c["env"].as_array().cloned().unwrap_or_default();
+                for change in &changes {
+                    if let Some((key, value)) = change.split_once('=') {
+                        match env.iter_mut().find(|e| e["name"] == key) {
+                            Some(e) => *e = json!({"name": key, "value": value}),
+                            None => env.push(json!({"name": key, "value": value})),
+                        }
+                    } else if let Some(key) = change.strip_suffix('-') {
+                        env.retain(|e| e["name"] != key);
                     }
-                } else if let Some(key) = change.strip_suffix('-') {
-                    env.retain(|e| e["name"] != key);
+                }
+                match env.is_empty() {
+                    true => {
+                        c.as_object_mut().map(|m| m.remove("env"));
+                    }
+                    false => c["env"] = Value::Array(env),
                 }
             }
-            match env.is_empty() {
-                true => {
-                    c.as_object_mut().map(|m| m.remove("env"));
-                }
-                false => c["env"] = Value::Array(env),
-            }
-        }
-        Ok(())
-    })
+            Ok(())
+        },
+    )
 }
