@@ -474,19 +474,10 @@ fn id_in(split: Split, tier: Difficulty, seed: u64) -> IncidentId {
 /// The reset's cluster summary: every pod, then the latest events.
 fn status_summary(cluster: &mut Cluster, events: usize) -> String {
     let pods = kubectl::exec::run(cluster, "kubectl get pods -A");
-    let all = kubectl::exec::run(cluster, "kubectl events -A");
-    let lines: Vec<&str> = all.stdout.lines().collect();
     let mut out = String::from("=== POD STATUS ===\n");
     out.push_str(&pods.stdout);
     out.push_str("\n=== RECENT EVENTS ===\n");
-    if let Some((header, rest)) = lines.split_first() {
-        out.push_str(header);
-        out.push('\n');
-        for line in &rest[rest.len().saturating_sub(events)..] {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
+    out.push_str(&kubectl::events::latest_table(cluster, events));
     out
 }
 

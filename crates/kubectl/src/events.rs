@@ -118,6 +118,19 @@ pub fn events(cluster: &Cluster, inv: &Invocation) -> Output {
     }
 }
 
+/// The table `kubectl events -A` prints, cut to its `count` latest rows: the same order and
+/// cells, with columns as wide as those rows need. Only those rows are rendered, so a summary of
+/// a long-running cluster costs what it shows.
+pub fn latest_table(cluster: &Cluster, count: usize) -> String {
+    let mut events: Vec<&Event> = cluster.list::<Event>().map(|e| e.as_ref()).collect();
+    if events.is_empty() {
+        return String::new();
+    }
+    crate::gosort::sort(&mut events, |a, b| event_time(a) < event_time(b));
+    let latest = &events[events.len().saturating_sub(count)..];
+    table(latest, cluster.now(), true, false)
+}
+
 /// When the event last happened, in microseconds, as the client decodes it (a `metav1.Time`
 /// carries whole seconds, a `MicroTime` microseconds).
 fn event_time(e: &Event) -> i64 {

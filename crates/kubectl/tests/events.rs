@@ -64,3 +64,25 @@ fn filters_and_empty_results() {
     let out = run(&mut c, "events -A");
     assert!(out.stdout.starts_with("NAMESPACE "), "{}", out.stdout);
 }
+
+#[test]
+fn the_latest_table_holds_the_last_rows_of_events_all_namespaces() {
+    let mut c = Cluster::baseline(3);
+    run(
+        &mut c,
+        "set image deployment/web-app web-app=nginx:nonexistent-tag-99999 -n frontend",
+    );
+    c.advance(Duration::from_secs(300));
+    let full = run(&mut c, "events -A").stdout;
+    let cells = |line: &str| line.split_whitespace().collect::<Vec<_>>().join(" ");
+    let full: Vec<String> = full.lines().map(cells).collect();
+    assert!(full.len() > 6, "{full:?}");
+    let latest = kubectl::events::latest_table(&c, 5);
+    let latest: Vec<String> = latest.lines().map(cells).collect();
+    assert_eq!(latest.len(), 6, "a header and five rows: {latest:?}");
+    assert_eq!(latest[0], full[0]);
+    assert_eq!(latest[1..], full[full.len() - 5..]);
+    // Asking for more rows than there are gives them all.
+    let all = kubectl::events::latest_table(&c, usize::MAX);
+    assert_eq!(all.lines().count(), full.len());
+}
