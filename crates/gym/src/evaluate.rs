@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::catalogue::Difficulty;
-use crate::episode::{Environment, EpisodeError, ResetOptions, Session};
+use crate::episode::{Environment, EpisodeError, Observation, ResetOptions, Session};
 use crate::policy::{self, Hack, HackPolicy, Policy, RandomPolicy, ScriptedSre, Turn};
 use crate::scenario::IncidentId;
 
@@ -36,6 +36,19 @@ pub fn play(
     policy: &mut dyn Policy,
 ) -> Result<EpisodeResult, EpisodeError> {
     let first = session.reset(options)?;
+    let result = play_from(session, &first, policy, |_| {});
+    session.close();
+    result
+}
+
+/// Plays `policy` in a session just reset to `first` until the episode is done or the policy
+/// stops, handing every step's observation to `on_step`. The session stays open.
+pub fn play_from(
+    session: &mut Session,
+    first: &Observation,
+    policy: &mut dyn Policy,
+    mut on_step: impl FnMut(&Observation),
+) -> Result<EpisodeResult, EpisodeError> {
     let id: IncidentId = first.metadata.incident_id.parse()?;
     let alert = first.active_alerts.join("\n");
     let mut result = EpisodeResult {
@@ -58,6 +71,7 @@ pub fn play(
         };
         let Some(command) = policy.next_command(&obs) else {
             let o = session.give_up()?;
+            on_step(&o);
             result.reward = o.metadata.episode_reward;
             break;
         };
@@ -66,7 +80,9 @@ pub fn play(
             // An empty or oversized command is refused without a step; a policy that sends
             // one has nothing more to say.
             Err(EpisodeError::EmptyCommand | EpisodeError::CommandTooLong { .. }) => {
-                result.reward = session.give_up()?.metadata.episode_reward;
+                let o = session.give_up()?;
+                on_step(&o);
+                result.reward = o.metadata.episode_reward;
                 break;
             }
             Err(e) => return Err(e),
@@ -78,6 +94,7 @@ pub fn play(
             stderr: stderr.to_string(),
         });
         result.commands.push(command);
+        on_step(&o);
         result.steps = o.steps_taken;
         result.reward = o.metadata.episode_reward;
         result.resolved = o.metadata.resolved;
@@ -86,7 +103,6 @@ pub fn play(
             break;
         }
     }
-    session.close();
     Ok(result)
 }
 

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use gym::catalogue::{Difficulty, Mechanism};
 use gym::curriculum::{CurriculumConfig, Outcome, SharedCurriculum};
-use gym::policy::{Observation as PolicyObs, Policy, ScriptedSre, Turn};
+use gym::evaluate;
+use gym::policy::ScriptedSre;
 use gym::{EnvConfig, Environment, EpisodeError, IncidentId, Observation, ResetOptions, Session};
 
 fn env() -> Arc<Environment> {
@@ -24,36 +25,12 @@ fn incident(id: &str) -> ResetOptions {
 /// Plays the scripted SRE through a session until done or the policy stops; returns every
 /// observation and the commands.
 fn play_scripted(session: &mut Session, first: &Observation) -> (Vec<Observation>, Vec<String>) {
-    let mut policy = ScriptedSre::new();
-    let alert = first.active_alerts.join("\n");
     let mut observations = Vec::new();
-    let mut commands = Vec::new();
-    let mut last: Option<Turn> = None;
-    for step in 0..first.max_steps {
-        let obs = PolicyObs {
-            alert: &alert,
-            step,
-            max_steps: first.max_steps,
-            last: last.as_ref(),
-        };
-        let Some(command) = policy.next_command(&obs) else {
-            break;
-        };
-        let o = session.step(&command).expect("step accepted");
-        let (stdout, stderr) = session.last_output().expect("episode running");
-        last = Some(Turn {
-            command: command.clone(),
-            stdout: stdout.to_string(),
-            stderr: stderr.to_string(),
-        });
-        commands.push(command);
-        let done = o.done;
-        observations.push(o);
-        if done {
-            break;
-        }
-    }
-    (observations, commands)
+    let result = evaluate::play_from(session, first, &mut ScriptedSre::new(), |o| {
+        observations.push(o.clone())
+    })
+    .expect("steps accepted");
+    (observations, result.commands)
 }
 
 #[test]
