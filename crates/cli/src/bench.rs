@@ -31,6 +31,10 @@ pub struct ServeArgs {
     /// How long each level steps.
     #[arg(long, default_value = "5s", value_parser = crate::world::parse_duration)]
     duration: Duration,
+    /// Step budget per episode instead of each incident's (15 to 25); sessions reset when an
+    /// episode ends.
+    #[arg(long)]
+    max_steps: Option<usize>,
 }
 
 pub fn run(command: Command) -> anyhow::Result<()> {
@@ -46,6 +50,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
             sessions,
             think: args.think[if args.think.len() == 1 { 0 } else { i }],
             duration: args.duration,
+            max_steps: args.max_steps,
         })
         .collect();
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -10,6 +10,7 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// Commands the sessions cycle through: reads an agent makes, none of which change the cluster.
@@ -38,6 +39,9 @@ pub struct Load {
     pub think: Duration,
     /// How long the sessions step.
     pub duration: Duration,
+    /// Step budget per episode (`None`: each incident's own); a session resets when its
+    /// episode ends.
+    pub max_steps: Option<usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -114,7 +118,10 @@ async fn connect(url: &str, api_key: Option<&str>, session: usize) -> Result<Soc
             })?;
         request.headers_mut().insert("authorization", value);
     }
-    let (socket, _) = tokio_tungstenite::connect_async_with_config(request, None, true)
+    // Observations are a few KiB; tungstenite zero-fills its read buffer up to this size on
+    // every read, so the default 128 KiB costs more than the reply.
+    let config = WebSocketConfig::default().read_buffer_size(16 * 1024);
+    let (socket, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), true)
         .await
         .map_err(|e| BenchError::Connect {
             session,
@@ -141,12 +148,12 @@ async fn call(socket: &mut Socket, frame: String, session: usize) -> Result<Stri
     }
 }
 
-fn reset_frame(session: usize) -> String {
-    format!(
-        r#"{{"type":"reset","data":{{"seed":{},"max_steps":{}}}}}"#,
-        session % INCIDENTS,
-        gym::episode::MAX_STEPS_LIMIT
-    )
+fn reset_frame(session: usize, max_steps: Option<usize>) -> String {
+    let mut data = serde_json::json!({"seed": session % INCIDENTS});
+    if let Some(n) = max_steps {
+        data["max_steps"] = n.into();
+    }
+    serde_json::json!({"type": "reset", "data": data}).to_string()
 }
 
 fn step_frame(command: &str) -> String {
@@ -174,8 +181,13 @@ async fn drive(
         errors: 0,
     };
     let frames: Vec<String> = COMMANDS.iter().map(|c| step_frame(c)).collect();
-    tokio::time::sleep_until(start.into()).await;
     let end = start + load.duration;
+    // Sessions that pause start spread over one pause, as independent agents would; all
+    // starting together would measure a burst, not the load.
+    let phase = load
+        .think
+        .mul_f64(session as f64 / load.sessions.max(1) as f64);
+    tokio::time::sleep_until((start + phase).into()).await;
     let mut k = session;
     while Instant::now() < end {
         let frame = frames[k % frames.len()].clone();
@@ -189,7 +201,7 @@ async fn drive(
                 .latencies_us
                 .push(took.as_micros().min(u128::from(u32::MAX)) as u32);
             if reply.contains(r#""done":true"#) {
-                let r = call(&mut socket, reset_frame(session), session).await?;
+                let r = call(&mut socket, reset_frame(session, load.max_steps), session).await?;
                 if !r.starts_with(r#"{"type":"observation""#) {
                     return Err(BenchError::Protocol { session, reason: r });
                 }
@@ -220,7 +232,7 @@ pub async fn run(url: &str, api_key: Option<&str>, load: Load) -> Result<Report,
     for batch in (0..load.sessions).collect::<Vec<_>>().chunks(CONNECT_BATCH) {
         let opened = futures_util::future::join_all(batch.iter().map(|&i| async move {
             let mut socket = connect(url, api_key, i).await?;
-            let reply = call(&mut socket, reset_frame(i), i).await?;
+            let reply = call(&mut socket, reset_frame(i, load.max_steps), i).await?;
             if !reply.starts_with(r#"{"type":"observation""#) {
                 return Err(BenchError::Protocol {
                     session: i,

@@ -2,6 +2,9 @@
 //! request, unless bound by [`SESSION_HEADER`]), `/health`, `/metadata`, `/schema`,
 //! `/openapi.json` and `/metrics`.
 
+// These helpers return the finished error response; it is built once, on the error path.
+#![allow(clippy::result_large_err)]
+
 use std::sync::Arc;
 
 use axum::Json;

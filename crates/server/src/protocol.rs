@@ -269,9 +269,9 @@ pub fn python_json_error(text: &str, err: &serde_json::Error) -> String {
         "Expecting property name enclosed in double quotes"
     } else if message.starts_with("expected `:`") {
         "Expecting ':' delimiter"
-    } else if message.starts_with("expected `,` or `}`") {
-        "Expecting ',' delimiter"
-    } else if message.starts_with("expected `,` or `]`") {
+    } else if message.starts_with("expected `,` or `}`")
+        || message.starts_with("expected `,` or `]`")
+    {
         "Expecting ',' delimiter"
     } else {
         // An unknown literal (`nope`, `tru`) is reported where it starts, as Python does.

@@ -1,6 +1,9 @@
 //! `/web`: the embedded page and the JSON routes it plays an incident with. Each browser gets
 //! its own session, named by the cookie [`WEB_SESSION_COOKIE`] (set by the first
-//! `POST /web/reset`); a script may name it with [`SESSION_HEADER`] instead.
+//! `POST /web/reset`); a script may name it with [`SESSION_HEADER`](crate::SESSION_HEADER) instead.
+
+// These helpers return the finished error response; it is built once, on the error path.
+#![allow(clippy::result_large_err)]
 
 use axum::Json;
 use axum::body::Bytes;

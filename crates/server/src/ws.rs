@@ -14,6 +14,9 @@ use crate::protocol::{
 };
 use crate::state::{AppState, Inner};
 
+/// Bytes read from the socket at a time.
+const READ_BUFFER: usize = 8 * 1024;
+
 /// Close codes.
 const NORMAL: u16 = 1000;
 const GOING_AWAY: u16 = 1001;
@@ -22,7 +25,9 @@ const INTERNAL: u16 = 1011;
 
 pub(crate) async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
     let limit = state.inner.config.max_request_bytes;
-    ws.max_message_size(limit)
+    // Requests are small; tungstenite zero-fills its read buffer up to this size on every read.
+    ws.read_buffer_size(READ_BUFFER)
+        .max_message_size(limit)
         .max_frame_size(limit)
         .on_upgrade(move |socket| connection(socket, state))
 }
@@ -82,17 +87,14 @@ async fn connection(mut socket: WebSocket, state: AppState) {
                 break;
             }
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-            Some(Ok(Message::Text(t))) => t.as_str().to_owned(),
-            Some(Ok(Message::Binary(b))) => match String::from_utf8(b.to_vec()) {
-                Ok(t) => t,
-                Err(_) => {
-                    // Not text, so not JSON.
-                    "\u{fffd}".to_owned()
-                }
-            },
+            Some(Ok(Message::Text(t))) => t,
+            // Not text, so not JSON: it gets INVALID_JSON.
+            Some(Ok(Message::Binary(b))) => String::from_utf8(b.to_vec())
+                .unwrap_or_else(|_| "\u{fffd}".to_owned())
+                .into(),
         };
         last_request = Instant::now();
-        let (back, next) = handle(inner, session, &text).await;
+        let (back, next) = handle(inner, session, text.as_str()).await;
         session = back;
         match next {
             Next::Reply(frame) => {

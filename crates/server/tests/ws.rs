@@ -164,6 +164,20 @@ async fn every_per_message_error_has_the_reference_body_and_keeps_the_connection
             .contains("unknown tier")
     );
 
+    // Binary frames are read as text; JSON that is not an object is a validation error.
+    ws.send(Message::Binary(vec![0xff, 0xfe].into()))
+        .await
+        .expect("send");
+    assert_eq!(recv(&mut ws).await["data"]["code"], "INVALID_JSON");
+    ws.send(Message::Binary(br#"{"type":"state"}"#.to_vec().into()))
+        .await
+        .expect("send");
+    assert_eq!(recv(&mut ws).await["type"], "state");
+    let e = call(&mut ws, "[1, 2]").await;
+    assert_eq!(e["data"]["code"], "VALIDATION_ERROR");
+    let e = call(&mut ws, r#"{"type": 5}"#).await;
+    assert_eq!(e["data"]["message"], "Unknown message type: 5");
+
     // Still open, still usable.
     let r = call(&mut ws, r#"{"type":"reset"}"#).await;
     assert_eq!(r["type"], "observation");
