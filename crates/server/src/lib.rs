@@ -11,7 +11,7 @@
 //! stateless as in OpenEnv (a fresh session per request) unless they carry the header
 //! [`SESSION_HEADER`]: the first `/reset` naming an id creates that session, later calls with
 //! the same id use it, `DELETE /session` ends it. MCP's `openenv/session/create` makes such an
-//! id, and the web routes keep one per browser in the cookie [`WEB_SESSION_COOKIE`]. Every held
+//! id (and starts its episode, since MCP has no reset), and the web routes keep one per browser in the cookie [`WEB_SESSION_COOKIE`]. Every held
 //! session counts against [`Config::max_sessions`].
 
 mod auth;
@@ -101,6 +101,9 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// How long a shutdown waits for `/ws` connections to close.
+const CONNECTIONS_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Listens on `config.host:config.port` and serves until `shutdown` completes, then closes
 /// every session and returns.
 pub async fn serve<F>(config: Config, shutdown: F) -> Result<(), ServerError>
@@ -153,6 +156,11 @@ where
         .await;
     if let Some(r) = reaper {
         r.abort();
+    }
+    // Upgraded connections outlive axum's graceful shutdown: wait for their goodbyes, or the
+    // process could exit before they are sent.
+    if !state.inner.connections.wait(CONNECTIONS_GRACE).await {
+        tracing::warn!("some WebSocket connections were still open at shutdown");
     }
     state.close_all().await;
     served.map_err(ServerError::Io)

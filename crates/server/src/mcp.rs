@@ -6,10 +6,10 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use gym::{EpisodeError, Observation, Session};
+use gym::{EpisodeError, Observation, ResetOptions, Session};
 use serde_json::{Value, json};
 
-use crate::protocol::capacity_message;
+use crate::protocol::{Envelope, capacity_message};
 use crate::state::{AppState, Inner, new_session_id};
 
 /// The MCP protocol revision answered when the client names none.
@@ -128,8 +128,8 @@ pub(crate) fn call_tool_observation(
     }
 }
 
-/// A `tools/call` result: the output as text content, the observation's fields with reward
-/// and done as structured content.
+/// A `tools/call` result: the output as text content (and as `data`), the observation's fields
+/// with reward and done as structured content.
 fn call_result(result: &Result<Observation, EpisodeError>) -> Value {
     match result {
         Ok(obs) => json!({
@@ -145,6 +145,9 @@ fn call_result(result: &Result<Observation, EpisodeError>) -> Value {
                 "done": obs.done,
                 "metadata": obs.metadata,
             },
+            // OpenEnv's MCPToolClient returns `data` from a production-mode call, as fastmcp's
+            // results carry it.
+            "data": obs.command_output,
             "isError": false,
         }),
         Err(e) => json!({
@@ -238,7 +241,7 @@ fn stateless(req: &Request) -> Option<Value> {
                     "protocolVersion": version,
                     "capabilities": {"tools": {"listChanged": false}},
                     "serverInfo": {"name": crate::ENV_NAME, "version": env!("CARGO_PKG_VERSION")},
-                    "instructions": "Call tools/call kubectl with a command; reset the episode with POST /reset (X-Session-Id) or a /ws reset frame.",
+                    "instructions": "openenv/session/create starts an episode (params: reset options such as seed or incident) and returns its session_id; tools/call kubectl with that session_id runs a step. A session's episode can be reset with POST /reset and the header X-Session-Id: <session_id>.",
                 }),
             ))
         }
@@ -328,17 +331,40 @@ pub(crate) async fn http(State(state): State<AppState>, body: Bytes) -> Response
         .map(str::to_string);
     match req.method.as_str() {
         "openenv/session/create" => {
+            // MCP has no reset, so a session starts its episode here; `params` are reset
+            // options (`seed`, `incident`, `difficulty`, ...).
+            let options = match ResetOptions::from_json(&req.params) {
+                Ok(o) => o,
+                Err(e) => return reply(err(&req.id, -32602, format!("Invalid params: {e}"))),
+            };
             let id = new_session_id();
-            match inner
+            let bound = match inner
                 .sessions
                 .get_or_create(&id, &inner.env, inner.now_ms())
             {
-                Ok(_) => reply(ok(&req.id, json!({"session_id": id}))),
-                Err(full) => reply(err(
+                Ok((b, _)) => b,
+                Err(full) => {
+                    return reply(err(
+                        &req.id,
+                        -32000,
+                        capacity_message(full.active, full.max),
+                    ));
+                }
+            };
+            let guard = bound.hold().await;
+            match inner.reset(guard, options).await {
+                Ok((_, Ok(obs))) => reply(ok(
                     &req.id,
-                    -32000,
-                    capacity_message(full.active, full.max),
+                    json!({"session_id": id, "reset": Envelope::of(&obs)}),
                 )),
+                Ok((_, Err(e))) => {
+                    inner.sessions.remove(&id);
+                    reply(err(&req.id, -32602, format!("Invalid params: {e}")))
+                }
+                Err(_) => {
+                    inner.sessions.remove(&id);
+                    reply(err(&req.id, -32603, "Internal error: the session was lost"))
+                }
             }
         }
         "openenv/session/close" => {

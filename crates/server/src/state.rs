@@ -29,6 +29,8 @@ pub(crate) struct Inner {
     pub metrics: Metrics,
     pub sessions: Sessions,
     shutdown: watch::Sender<bool>,
+    /// Open `/ws` connections, which axum's graceful shutdown does not wait for.
+    pub connections: Connections,
     /// Run resets and steps on the async worker instead of the blocking pool.
     inline: bool,
     clock: Instant,
@@ -65,6 +67,7 @@ impl AppState {
                 metrics,
                 sessions,
                 shutdown: watch::channel(false).0,
+                connections: Connections::default(),
                 inline,
                 clock,
             }),
@@ -198,6 +201,45 @@ impl Inner {
         S: DerefMut<Target = Session> + Send + 'static,
     {
         let _ = self.exec(move || session.close()).await;
+    }
+}
+
+/// Counts open `/ws` connections so a shutdown can wait for them to say goodbye (and to record
+/// their unfinished episodes).
+#[derive(Default)]
+pub(crate) struct Connections {
+    open: std::sync::atomic::AtomicUsize,
+    changed: tokio::sync::Notify,
+}
+
+/// One open connection; dropping it ends it.
+pub(crate) struct Connection<'a>(&'a Connections);
+
+impl Connections {
+    pub fn enter(&self) -> Connection<'_> {
+        self.open.fetch_add(1, Ordering::SeqCst);
+        Connection(self)
+    }
+
+    /// Waits until every connection has ended, or `limit` has passed; true when all ended.
+    pub async fn wait(&self, limit: Duration) -> bool {
+        let all_ended = async {
+            loop {
+                let changed = self.changed.notified();
+                if self.open.load(Ordering::SeqCst) == 0 {
+                    return;
+                }
+                changed.await;
+            }
+        };
+        tokio::time::timeout(limit, all_ended).await.is_ok()
+    }
+}
+
+impl Drop for Connection<'_> {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::SeqCst);
+        self.0.changed.notify_waiters();
     }
 }
 

@@ -42,6 +42,7 @@ enum Next {
 
 async fn connection(mut socket: WebSocket, state: AppState) {
     let inner = &*state.inner;
+    let _open = inner.connections.enter();
     let _slot = match inner.sessions.try_slot() {
         Ok(slot) => slot,
         Err(full) => {

@@ -298,11 +298,11 @@ async fn mcp_json_rpc_over_http() {
         .json();
     assert_eq!(r["error"]["message"], "Method not found: bogus");
 
-    // A session made over MCP, reset over HTTP with the header, stepped over MCP.
+    // A session made over MCP starts its episode (MCP has no reset); steps go through tools/call.
     let created = post(
         &s,
         "/mcp",
-        r#"{"jsonrpc":"2.0","id":4,"method":"openenv/session/create"}"#,
+        r#"{"jsonrpc":"2.0","id":4,"method":"openenv/session/create","params":{"seed":2,"episode_id":"mcp-e"}}"#,
     )
     .await
     .json();
@@ -310,22 +310,44 @@ async fn mcp_json_rpc_over_http() {
         .as_str()
         .expect("id")
         .to_string();
+    assert_eq!(
+        created["result"]["reset"]["metadata"]["episode_id"],
+        "mcp-e"
+    );
     assert_eq!(s.active_sessions(), 1);
-    let r = request(
+    let bad = post(
         &s,
-        Method::POST,
-        "/reset",
-        &[(SID, sid.as_str())],
-        r#"{"seed": 2}"#,
+        "/mcp",
+        r#"{"jsonrpc":"2.0","id":9,"method":"openenv/session/create","params":{"difficulty":"legendary"}}"#,
     )
-    .await;
-    assert_eq!(r.status, StatusCode::OK);
+    .await
+    .json();
+    assert_eq!(bad["error"]["code"], -32602);
+    assert_eq!(s.active_sessions(), 1, "a refused create holds no slot");
     let call = format!(
         r#"{{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{{"name":"kubectl","arguments":{{"command":"get pods -A"}},"session_id":"{sid}"}}}}"#
     );
     let out = post(&s, "/mcp", &call).await.json();
     assert_eq!(out["result"]["isError"], false);
     assert_eq!(out["result"]["structuredContent"]["steps_taken"], 1);
+    // The same session over HTTP with the header.
+    let st = request(
+        &s,
+        Method::GET,
+        "/state",
+        &[(SID, sid.as_str())],
+        Body::empty(),
+    )
+    .await
+    .json();
+    assert_eq!(st["episode_id"], "mcp-e");
+    assert_eq!(st["step_count"], 1);
+    assert!(
+        out["result"]["data"]
+            .as_str()
+            .expect("data")
+            .contains("NAMESPACE")
+    );
     // Without a session the call runs on a temporary one, which has no episode.
     let out = post(&s, "/mcp", r#"{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"kubectl","arguments":{"command":"get pods"}}}"#).await.json();
     assert_eq!(out["result"]["isError"], true);

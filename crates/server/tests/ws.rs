@@ -314,12 +314,14 @@ async fn shutdown_closes_open_connections_and_returns() {
     let mut ws = connect(&server.url(), &[]).await.expect("connect");
     call(&mut ws, r#"{"type":"reset"}"#).await;
     let url = server.url();
-    let stopping = tokio::spawn(server.stop());
+    let state = server.state.clone();
+    // The server returns only after its connections have said goodbye.
+    server.stop().await;
+    assert_eq!(state.active_sessions(), 0);
     let e = recv(&mut ws).await;
     assert_eq!(e["data"]["code"], "SESSION_ERROR");
     assert_eq!(e["data"]["message"], "Server shutting down");
     assert_eq!(close_code(&mut ws).await, Some(CloseCode::Away));
-    stopping.await.expect("stopped");
     assert!(connect(&url, &[]).await.is_err(), "no longer listening");
 }
 
