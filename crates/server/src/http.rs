@@ -285,39 +285,55 @@ fn with_session_header(mut response: Response, id: &str) -> Response {
     response
 }
 
-/// Runs an action in a session (owned or a bound one's guard) and answers with the envelope.
-pub(crate) async fn run_action<S>(
-    inner: &Inner,
-    session: S,
-    action: Action,
-) -> Result<Result<Observation, EpisodeError>, Response>
+/// What running an action gave.
+pub(crate) enum Ran {
+    /// The environment's observation, or why it refused the step.
+    Step(Result<Observation, EpisodeError>),
+    /// A finished response: an MCP action's observation, or a lost session.
+    Reply(Response),
+}
+
+fn mcp_envelope(observation: Value, reward: Option<f64>, done: bool) -> Ran {
+    Ran::Reply(
+        Json(json!({"observation": observation, "reward": reward, "done": done})).into_response(),
+    )
+}
+
+/// Runs an action in a session (owned, or a bound one's hold).
+pub(crate) async fn run_action<S>(inner: &Inner, session: S, action: Action) -> Ran
 where
     S: std::ops::DerefMut<Target = Session> + Send + 'static,
 {
     let command = match action {
         Action::Command(c) => c,
         Action::ListTools => {
-            return Err(Json(json!({"observation": {"tools": crate::mcp::step_tools()}, "reward": null, "done": false})).into_response());
+            return mcp_envelope(json!({"tools": crate::mcp::step_tools()}), None, false);
         }
         Action::CallTool {
             tool_name,
             arguments,
-        } => match crate::mcp::tool_command(&tool_name, &arguments) {
-            Ok(c) => {
-                let (_, result) = inner.step(session, c).await.map_err(|_| lost())?;
-                let (obs, reward, done) = crate::mcp::call_tool_observation(&tool_name, &result);
-                return Err(
-                    Json(json!({"observation": obs, "reward": reward, "done": done}))
-                        .into_response(),
-                );
-            }
-            Err(error) => {
-                return Err(Json(json!({"observation": {"tool_name": tool_name, "result": null, "error": error}, "reward": null, "done": false})).into_response());
-            }
-        },
+        } => {
+            return match crate::mcp::tool_command(&tool_name, &arguments) {
+                Ok(c) => match inner.step(session, c).await {
+                    Ok((_, result)) => {
+                        let (obs, reward, done) =
+                            crate::mcp::call_tool_observation(&tool_name, &result);
+                        mcp_envelope(obs, reward, done)
+                    }
+                    Err(_) => Ran::Reply(lost()),
+                },
+                Err(error) => mcp_envelope(
+                    json!({"tool_name": tool_name, "result": null, "error": error}),
+                    None,
+                    false,
+                ),
+            };
+        }
     };
-    let (_, result) = inner.step(session, command).await.map_err(|_| lost())?;
-    Ok(result)
+    match inner.step(session, command).await {
+        Ok((_, result)) => Ran::Step(result),
+        Err(_) => Ran::Reply(lost()),
+    }
 }
 
 async fn bound_or_create(inner: &Inner, id: &str) -> Result<Arc<Bound>, Response> {
@@ -414,9 +430,9 @@ pub(crate) async fn step(
         None => run_action(inner, Box::new(inner.env.session()), action).await,
     };
     let response = match result {
-        Ok(Ok(obs)) => envelope(&obs),
-        Ok(Err(e)) => env_error(&e),
-        Err(r) => r,
+        Ran::Step(Ok(obs)) => envelope(&obs),
+        Ran::Step(Err(e)) => env_error(&e),
+        Ran::Reply(r) => r,
     };
     match sid {
         Some(id) => with_session_header(response, &id),

@@ -20,7 +20,8 @@ use serde_json::{Value, json};
 
 use crate::WEB_SESSION_COOKIE;
 use crate::http::{
-    body_rejected, capacity, detail, envelope, json_body, reset_options, run_action, session_id,
+    Ran, body_rejected, capacity, detail, envelope, json_body, reset_options, run_action,
+    session_id,
 };
 use crate::protocol::{Action, FieldError, parse_action};
 use crate::state::{AppState, Inner, new_session_id};
@@ -182,9 +183,9 @@ pub(crate) async fn step(
     };
     let guard = bound.hold().await;
     match run_action(inner, guard, action).await {
-        Ok(Ok(obs)) => envelope(&obs),
-        Ok(Err(e)) => conflict(&e),
-        Err(r) => r,
+        Ran::Step(Ok(obs)) => envelope(&obs),
+        Ran::Step(Err(e)) => conflict(&e),
+        Ran::Reply(r) => r,
     }
 }
 

@@ -76,6 +76,9 @@ async fn http_routes_are_stateless_without_the_session_header() {
     let r = post(&s, "/step", r#"{"action":{"command":"kubectl get pods"}}"#).await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(r.text(), "no episode is running: call reset first");
+    // OpenEnv's MCP actions work over HTTP too.
+    let r = post(&s, "/step", r#"{"action":{"type":"list_tools"}}"#).await;
+    assert_eq!(r.json()["observation"]["tools"][0]["name"], "kubectl");
     let st = get(&s, "/state").await.json();
     assert_eq!(st["episode_id"], serde_json::Value::Null);
     assert_eq!(st["step_count"], 0);
