@@ -2,9 +2,11 @@
 //! behaviour lives in the library crates.
 
 mod apiserver;
+mod bench;
 mod kubectl;
 mod play;
 mod scenarios;
+mod serve;
 mod simulate;
 mod world;
 
@@ -39,6 +41,11 @@ enum Command {
     Scenarios(scenarios::Command),
     /// Play one incident in the terminal: the alert, a prompt, the reward after each step.
     Play(play::Args),
+    /// Serve the environment over OpenEnv's protocol (/ws, HTTP, MCP, /web, /metrics).
+    Serve(serve::Args),
+    /// Benchmarks of the running system.
+    #[command(subcommand)]
+    Bench(bench::Command),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -52,5 +59,7 @@ fn main() -> anyhow::Result<()> {
         Command::Kubectl(args) => std::process::exit(kubectl::run(args)?),
         Command::Scenarios(command) => scenarios::run(command),
         Command::Play(args) => play::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Bench(command) => bench::run(command),
     }
 }

@@ -1,0 +1,200 @@
+//! `kube-sre-gym serve`: the OpenEnv server (`/ws`, HTTP, MCP, `/web`, `/metrics`) until
+//! ctrl-c or SIGTERM, then a graceful shutdown.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use gym::EnvConfig;
+use gym::curriculum::tier_for_min_difficulty;
+use gym::episode::MAX_STEPS_LIMIT;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "0.0.0.0")]
+    host: String,
+    /// Port to listen on.
+    #[arg(long, env = "PORT", default_value_t = 8000)]
+    port: u16,
+    /// Sessions held at once (WebSocket connections and bound HTTP sessions); more are refused
+    /// with CAPACITY_REACHED. At least TRL's generation batch size.
+    #[arg(long, env = "MAX_CONCURRENT_ENVS", default_value_t = 1024)]
+    max_sessions: usize,
+    /// Require `Authorization: Bearer <key>` on every route but /health and the /web page.
+    #[arg(long, env = "API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
+    /// The training run's curriculum file: continued if it exists, updated after each episode.
+    #[arg(long, env = "CURRICULUM_FILE", value_name = "FILE")]
+    curriculum_file: Option<PathBuf>,
+    /// Environment configuration (an EnvConfig: reward constants, step_seconds, max_steps,
+    /// split, ...) as JSON; flags and environment variables override it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The backend; only `simulated` exists.
+    #[arg(long = "mode", env = "GYM_MODE", default_value = "simulated")]
+    mode: String,
+    /// Step budget of every episode, instead of each incident's.
+    #[arg(long, env = "MAX_STEPS")]
+    max_steps: Option<usize>,
+    /// Start the curriculum at the tier of this difficulty (0 to 1), and never demote below it.
+    #[arg(long, env = "EVAL_MIN_DIFFICULTY")]
+    eval_min_difficulty: Option<f64>,
+    /// Close a session after this long without a request (`0s` never does).
+    #[arg(long, default_value = "15m", value_parser = crate::world::parse_duration)]
+    idle_timeout: Duration,
+    /// Largest request body and WebSocket message accepted, in bytes.
+    #[arg(long, default_value_t = 1024 * 1024)]
+    max_request_bytes: usize,
+}
+
+fn read_env_config(path: &Path) -> anyhow::Result<EnvConfig> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not an environment configuration (JSON with keys such as reward, step_seconds, max_steps, split)",
+            path.display()
+        )
+    })
+}
+
+/// The server's configuration from the arguments.
+pub fn config(args: &Args) -> anyhow::Result<server::Config> {
+    if args.mode != "simulated" {
+        bail!(
+            "GYM_MODE={:?} is not supported: this server runs the simulated cluster only (GYM_MODE=simulated)",
+            args.mode
+        );
+    }
+    if args.max_sessions == 0 {
+        bail!("--max-sessions must be at least 1");
+    }
+    let mut env = match &args.config {
+        Some(path) => read_env_config(path)?,
+        None => EnvConfig::default(),
+    };
+    if let Some(n) = args.max_steps {
+        if !(1..=MAX_STEPS_LIMIT).contains(&n) {
+            bail!("MAX_STEPS must be from 1 to {MAX_STEPS_LIMIT}, got {n}");
+        }
+        env.max_steps = Some(n);
+    }
+    let mut config = server::Config {
+        host: args.host.clone(),
+        port: args.port,
+        max_sessions: args.max_sessions,
+        api_key: args.api_key.clone().filter(|k| !k.is_empty()),
+        idle_timeout: Some(args.idle_timeout).filter(|d| !d.is_zero()),
+        max_request_bytes: args.max_request_bytes,
+        curriculum_file: args.curriculum_file.clone(),
+        env,
+        ..server::Config::default()
+    };
+    if let Some(level) = args.eval_min_difficulty {
+        if !(0.0..=1.0).contains(&level) {
+            bail!("EVAL_MIN_DIFFICULTY must be from 0 to 1, got {level}");
+        }
+        config.curriculum.start_tier = tier_for_min_difficulty(level);
+    }
+    Ok(config)
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let config = config(&args)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        eprintln!(
+            "kube-sre-gym: OpenEnv server on http://{}:{} (ws /ws, /web, /metrics); up to {} sessions{}",
+            config.host,
+            config.port,
+            config.max_sessions,
+            if config.api_key.is_some() { "; API key required" } else { "" }
+        );
+        server::serve(config, shutdown_signal()).await.context("serving")
+    })
+}
+
+/// Ctrl-c or SIGTERM (what `docker stop` sends).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    fn parse(argv: &[&str]) -> Args {
+        let mut all = vec!["serve"];
+        all.extend_from_slice(argv);
+        Cli::parse_from(all).args
+    }
+
+    #[test]
+    fn flags_make_the_config() {
+        let c = config(&parse(&[
+            "--port",
+            "9000",
+            "--max-steps",
+            "20",
+            "--eval-min-difficulty",
+            "0.5",
+            "--idle-timeout",
+            "0s",
+        ]))
+        .expect("valid");
+        assert_eq!(c.port, 9000);
+        assert_eq!(c.env.max_steps, Some(20));
+        assert_eq!(
+            c.curriculum.start_tier,
+            gym::catalogue::Difficulty::Intermediate
+        );
+        assert_eq!(c.idle_timeout, None);
+    }
+
+    #[test]
+    fn only_the_simulated_mode_is_accepted() {
+        let e = config(&parse(&["--mode", "adversarial"])).expect_err("refused");
+        assert!(e.to_string().contains("simulated"), "{e}");
+        assert!(config(&parse(&["--max-steps", "0"])).is_err());
+        assert!(config(&parse(&["--eval-min-difficulty", "2"])).is_err());
+    }
+
+    #[test]
+    fn a_json_config_file_is_read_and_flags_override_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("env.json");
+        std::fs::write(&path, r#"{"step_seconds": 30, "max_steps": 12}"#).expect("write");
+        let c = config(&parse(&["--config", path.to_str().unwrap_or_default()])).expect("valid");
+        assert_eq!(c.env.step_seconds, 30);
+        assert_eq!(c.env.max_steps, Some(12));
+        std::fs::write(&path, r#"{"nonsense": 1}"#).expect("write");
+        assert!(config(&parse(&["--config", path.to_str().unwrap_or_default()])).is_err());
+    }
+}
