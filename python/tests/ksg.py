@@ -42,6 +42,10 @@ def server_binary() -> Path:
     )
 
 
+SERVER_ENV = {"PORT", "MAX_CONCURRENT_ENVS", "API_KEY", "CURRICULUM_FILE", "GYM_MODE", "MAX_STEPS",
+              "EVAL_MIN_DIFFICULTY"}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -74,7 +78,9 @@ class Server:
         log_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = log_dir / f"kube-sre-gym-serve-{self.port}.log"
         log = open(self.log_path, "wb")
-        env = dict(os.environ, **self.extra_env)
+        # The binary reads these as defaults for its flags: a test says what it wants itself.
+        env = {k: v for k, v in os.environ.items() if k not in SERVER_ENV}
+        env.update(self.extra_env)
         env.setdefault("RUST_LOG", "warn")
         self.proc = subprocess.Popen(
             [str(server_binary()), *self.args], stdout=log, stderr=subprocess.STDOUT, env=env

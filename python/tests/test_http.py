@@ -104,8 +104,9 @@ def test_mcp_http_session(server):
 def test_metrics(server):
     status, headers, body = http(server, "GET", "/metrics")
     assert status == 200
-    assert "text/plain" in headers.get("Content-Type", headers.get("content-type", ""))
-    assert b"# TYPE" in body
+    ctype = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
+    assert ctype.startswith(("text/plain", "application/openmetrics-text")), ctype
+    assert b"# TYPE kube_sre_gym_sessions_active gauge" in body
 
 
 def test_web_page_and_routes(server):
@@ -117,12 +118,23 @@ def test_web_page_and_routes(server):
     assert b"http://" not in body and b"https://" not in body, "the page loads nothing from outside"
     status, meta = http_json(server, "GET", "/web/metadata")
     assert status == 200 and meta["name"]
-    status, body = http_json(server, "POST", "/web/reset", {"seed": 1})
-    assert status == 200, body
-    assert body["observation"]["command_output"]
-    status, body = http_json(server, "POST", "/web/step", {"action": {"command": "kubectl get ns"}})
+    # A browser's session lives in the cookie the first reset sets.
+    status, headers, raw = http(server, "POST", "/web/reset", {"seed": 1})
+    assert status == 200, raw
+    assert json.loads(raw)["observation"]["command_output"]
+    cookie = {k.lower(): v for k, v in headers.items()}.get("set-cookie", "")
+    assert cookie.startswith("ksg_session="), headers
+    jar = {"Cookie": cookie.split(";")[0]}
+    status, body = http_json(server, "POST", "/web/step", {"action": {"command": "kubectl get ns"}}, headers=jar)
     assert status == 200, body
     assert body["observation"]["steps_taken"] == 1
+    status, body = http_json(server, "GET", "/web/state", headers=jar)
+    assert status == 200 and body["step_count"] == 1
+    # Without the cookie there is no episode to step.
+    status, body = http_json(server, "POST", "/web/step", {"action": {"command": "kubectl get ns"}})
+    assert status == 409, body
+    status, body = http_json(server, "GET", "/web/incidents?tier=warmup&split=test&limit=3")
+    assert status == 200 and body["tiers"][0]["incidents"] == ["warmup-900000", "warmup-900001", "warmup-900002"]
 
 
 def test_api_key_http():
@@ -141,7 +153,8 @@ def openenv_cli() -> str:
 
 
 def test_openenv_validate_url(server):
-    out = subprocess.run([openenv_cli(), "validate", "--url", server.base_url], capture_output=True, text=True, timeout=120)
+    out = subprocess.run([openenv_cli(), "validate", "--url", server.base_url, "--json"],
+                         capture_output=True, text=True, timeout=120)
     if "No such option" in out.stderr or "--url" in out.stderr and out.returncode == 2:
         pytest.skip("this openenv has no runtime validation (openenv-core 0.2.x)")
     report = json.loads(out.stdout)
