@@ -162,3 +162,23 @@ def test_openenv_validate_url(server):
     assert report["passed"] is True and not failed, json.dumps(failed, indent=1)
     assert len(report["criteria"]) >= 6
     assert out.returncode == 0
+
+
+def test_observations_and_state_match_the_schema(server):
+    """What openenv 0.10's runtime graders check: replies validate against /schema."""
+    jsonschema = pytest.importorskip("jsonschema")
+    from test_ws_protocol import Ws
+
+    _, schema = http_json(server, "GET", "/schema")
+    with Ws(server) as ws:
+        frames = [ws.ask({"type": "reset", "data": {"seed": 9}}),
+                  ws.ask({"type": "step", "data": {"command": "kubectl get pods -A"}}),
+                  ws.ask({"type": "step", "data": {"command": "kubectl bogus"}})]
+        state = ws.ask({"type": "state"})["data"]
+    for f in frames:
+        obs = dict(f["data"]["observation"], reward=f["data"]["reward"], done=f["data"]["done"])
+        jsonschema.validate(obs, schema["observation"])
+    jsonschema.validate(state, schema["state"])
+    jsonschema.validate({"command": "kubectl get ns"}, schema["action"])
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"command": ""}, schema["action"])

@@ -208,6 +208,27 @@ def test_mcp_over_ws(server):
         assert r["data"]["error"]["code"] == -32601
 
 
+def test_replies_keep_request_order(server):
+    """Lockstep without request ids: frames sent back to back get their replies in order."""
+    with Ws(server) as ws:
+        frames = [{"type": "reset", "data": {"episode_id": "order"}}, {"type": "state"}, "bad json",
+                  {"type": "step", "data": {"command": "kubectl get ns"}}, {"type": "nope"}, {"type": "state"}]
+        for f in frames:
+            ws.send(f)
+        replies = [json.loads(ws.conn.recv(timeout=30)) for _ in frames]
+        kinds = [r["type"] if r["type"] != "error" else r["data"]["code"] for r in replies]
+        assert kinds == ["observation", "state", "INVALID_JSON", "observation", "UNKNOWN_TYPE", "state"]
+        assert replies[1]["data"]["step_count"] == 0 and replies[5]["data"]["step_count"] == 1
+
+
+def test_a_message_over_the_limit_closes_with_1009():
+    with Server("--max-request-bytes", "65536") as s, Ws(s) as ws:
+        ws.send({"type": "step", "data": {"command": "kubectl get ns " + "x" * 70000}})
+        with pytest.raises(ConnectionClosed) as e:
+            ws.conn.recv(timeout=10)
+        assert e.value.rcvd is not None and e.value.rcvd.code == 1009
+
+
 def test_ping_is_answered(server):
     with Ws(server) as ws:
         pong = ws.conn.ping()
