@@ -65,7 +65,7 @@ if [[ $browser == 1 ]]; then
 else
   run core030 tests --deselect tests/test_web_page.py::test_play_an_incident_in_the_browser
 fi
-run core021 tests/test_clients.py tests/test_quickstart.py
-run oe010 tests/test_clients.py tests/test_quickstart.py
+run core021 tests/test_clients.py tests/test_quickstart.py tests/test_trl_example.py
+run oe010 tests/test_clients.py tests/test_quickstart.py tests/test_trl_example.py
 [[ $browser == 1 && -f $KSG_SCREENSHOT ]] && echo "screenshot: $KSG_SCREENSHOT"
 exit $status
