@@ -133,7 +133,14 @@ class KubeSreGymEnv(EnvClient[KubeSreGymAction, KubeSreGymObservation, KubeSreGy
     (train, validation, test), ``fault_types`` (e.g. ``["oom_kill"]``), ``max_steps``.
     """
 
-    def __init__(self, base_url: str, message_timeout_s: float = DEFAULT_MESSAGE_TIMEOUT_S, **kwargs: Any):
+    def __init__(
+        self,
+        base_url: Optional[str] = None,
+        message_timeout_s: float = DEFAULT_MESSAGE_TIMEOUT_S,
+        **kwargs: Any,
+    ):
+        # base_url may be left out only where OpenEnv allows it (a provider that starts the
+        # server, openenv 0.4+).
         super().__init__(base_url=base_url, message_timeout_s=message_timeout_s, **kwargs)
         self._ksg_runner: Optional[_LoopThread] = None
         self._ksg_mode: Optional[str] = None

@@ -270,6 +270,19 @@ def test_capacity_reached():
         b.close()
 
 
+def test_idle_session_is_closed_with_session_error():
+    with Server("--idle-timeout", "1s") as s, Ws(s) as ws:
+        ws.ask({"type": "reset"})
+        t = time.monotonic()
+        r = json.loads(ws.conn.recv(timeout=10))
+        assert r["type"] == "error" and r["data"]["code"] == "SESSION_ERROR", r
+        assert "without a request" in r["data"]["message"]
+        assert 0.8 < time.monotonic() - t < 5
+        with pytest.raises(ConnectionClosed) as e:
+            ws.conn.recv(timeout=10)
+        assert e.value.rcvd is not None and e.value.rcvd.code == 1000
+
+
 @pytest.mark.xfail(strict=False, reason="server: the process can exit before open /ws sessions get their "
                    "SESSION_ERROR frame and 1001 close (axum's graceful shutdown does not wait for upgraded "
                    "connections); remove this mark when fixed")
