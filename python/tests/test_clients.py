@@ -183,3 +183,17 @@ def test_mcp_tool_client(server, production):
         assert "kube-system" in text, out
         with pytest.raises(RuntimeError):
             env.call_tool("nope", command="x")
+
+
+def test_typed_client_with_api_key():
+    """openenv 0.4+ clients send headers: the server's key as a Bearer token."""
+    if "headers" not in inspect.signature(EnvClient.__init__).parameters:
+        pytest.skip("this OpenEnv client cannot send headers")
+    from ksg import Server
+
+    with Server(api_key="t0ken") as s:
+        with KubeSreGymEnv(base_url=s.base_url, headers={"Authorization": "Bearer t0ken"}) as client:
+            assert client.reset().observation.command_output
+        with pytest.raises(ConnectionError):
+            with KubeSreGymEnv(base_url=s.base_url) as client:
+                client.reset()
