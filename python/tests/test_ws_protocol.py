@@ -283,9 +283,6 @@ def test_idle_session_is_closed_with_session_error():
         assert e.value.rcvd is not None and e.value.rcvd.code == 1000
 
 
-@pytest.mark.xfail(strict=False, reason="server: the process can exit before open /ws sessions get their "
-                   "SESSION_ERROR frame and 1001 close (axum's graceful shutdown does not wait for upgraded "
-                   "connections); remove this mark when fixed")
 def test_shutdown_ends_sessions_with_session_error():
     """SIGTERM (docker stop): each open session gets SESSION_ERROR, then a 1001 close; the process
     exits 0. Ten rounds, since a race shows only sometimes."""
