@@ -3,6 +3,9 @@
 //! command's flags plus the inherited global ones, the help flag and command, and the errors
 //! each step prints.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use super::golang;
 use super::pflag::{FlagSet, Parsed};
 use super::tree::{Action, Cmd, GLOBAL, HELP, HELP_CMD, ROOT};
@@ -20,17 +23,42 @@ pub enum Executed {
 }
 
 /// The flags cobra knows while finding a command (help flags are added only on execution).
-fn find_flags(c: &'static Cmd) -> FlagSet<'static> {
-    let mut groups: Vec<&'static [_]> = c.flags.to_vec();
-    groups.push(GLOBAL);
-    FlagSet::new(&groups)
+fn find_flags(c: &'static Cmd) -> &'static FlagSet<'static> {
+    &flag_sets(c).0
 }
 
-fn run_flags(c: &'static Cmd) -> FlagSet<'static> {
+/// The flags a found command parses: its own, the global ones and help.
+pub(super) fn run_flags(c: &'static Cmd) -> &'static FlagSet<'static> {
+    &flag_sets(c).1
+}
+
+/// Each command's finding and running flag sets, built once: merging the groups is quadratic
+/// and used to be most of the cost of parsing a command line.
+fn flag_sets(c: &'static Cmd) -> &'static (FlagSet<'static>, FlagSet<'static>) {
+    type Sets = HashMap<usize, (FlagSet<'static>, FlagSet<'static>)>;
+    static SETS: LazyLock<Sets> = LazyLock::new(|| {
+        let mut sets = Sets::new();
+        let mut stack: Vec<&'static Cmd> = vec![&ROOT, &HELP_CMD];
+        while let Some(c) = stack.pop() {
+            sets.insert(std::ptr::from_ref(c) as usize, build_flag_sets(c));
+            stack.extend(c.children.iter());
+        }
+        sets
+    });
+    match SETS.get(&(std::ptr::from_ref(c) as usize)) {
+        Some(sets) => sets,
+        // Every command is reached from the root or is `help`, so this does not happen; were
+        // it to, the command still gets its own flags.
+        None => Box::leak(Box::new(build_flag_sets(c))),
+    }
+}
+
+fn build_flag_sets(c: &'static Cmd) -> (FlagSet<'static>, FlagSet<'static>) {
     let mut groups: Vec<&'static [_]> = c.flags.to_vec();
     groups.push(GLOBAL);
+    let find = FlagSet::new(&groups);
     groups.push(HELP);
-    FlagSet::new(&groups)
+    (find, FlagSet::new(&groups))
 }
 
 pub fn command_path(path: &[&Cmd]) -> String {

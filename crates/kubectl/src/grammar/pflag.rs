@@ -97,9 +97,10 @@ pub struct FlagSet<'a> {
 impl<'a> FlagSet<'a> {
     pub fn new(groups: &[&'a [FlagSpec]]) -> Self {
         let mut flags: Vec<&'a FlagSpec> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for group in groups {
             for f in group.iter() {
-                if !flags.iter().any(|g| g.name == f.name) {
+                if seen.insert(f.name) {
                     flags.push(f);
                 }
             }
@@ -109,8 +110,14 @@ impl<'a> FlagSet<'a> {
 
     /// kubectl installs `WordSepNormalizeFunc`: `--all_namespaces` is `--all-namespaces`.
     pub fn lookup(&self, name: &str) -> Option<&'a FlagSpec> {
-        let normal = name.replace('_', "-");
-        self.flags.iter().copied().find(|f| f.name == normal)
+        let normal = |b: u8| if b == b'_' { b'-' } else { b };
+        self.flags.iter().copied().find(|f| {
+            f.name.len() == name.len()
+                && f.name
+                    .bytes()
+                    .zip(name.bytes())
+                    .all(|(a, b)| a == normal(b))
+        })
     }
 
     pub fn lookup_short(&self, c: u8) -> Option<&'a FlagSpec> {

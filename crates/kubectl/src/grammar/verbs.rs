@@ -4,7 +4,7 @@
 use super::builder::{self, BuilderInput};
 use super::cobra::{Executed, command_path};
 use super::pflag::{FlagSet, Kind, Parsed, Value};
-use super::tree::{Cmd, GLOBAL, HELP};
+use super::tree::Cmd;
 use super::{
     CreateWhat, Flags, Invocation, Output, ParseError, RolloutWhat, SetWhat, StderrRedirect,
     Target, TopWhat, Verb, golang, gotime,
@@ -13,7 +13,7 @@ use super::{
 /// Typed access to parsed flags, falling back to the command's defaults.
 struct Args<'a> {
     parsed: &'a Parsed,
-    set: FlagSet<'static>,
+    set: &'static FlagSet<'static>,
 }
 
 impl Args<'_> {
@@ -112,17 +112,14 @@ pub fn build(executed: Executed, heredoc: Option<String>) -> Result<Invocation, 
         }
         Executed::Run { path, parsed } => (path, parsed),
     };
-    let cmd: &Cmd = path.last().expect("a command");
+    let cmd: &'static Cmd = path.last().copied().expect("a command");
     let verb = match &cmd.action {
         super::tree::Action::Verb(v) => v.clone(),
         _ => unreachable!("only verbs run"),
     };
-    let mut groups: Vec<&'static [_]> = cmd.flags.to_vec();
-    groups.push(GLOBAL);
-    groups.push(HELP);
     let a = Args {
         parsed: &parsed,
-        set: FlagSet::new(&groups),
+        set: super::cobra::run_flags(cmd),
     };
     let mut flags = fill_flags(&a, &verb);
     flags.stdin_manifest = heredoc;
