@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Python client's and the server's protocol tests, and the /web page in headless Chromium,
-# against a kube-sre-gym binary built beforehand (this script builds nothing):
+# against a kube-sre-gym binary:
 #
-#   python/ci.sh target/release/kube-sre-gym
+#   python/ci.sh                               # builds and tests the debug binary
+#   python/ci.sh target/release/kube-sre-gym   # tests this binary
 #
 # One venv per OpenEnv client library, from PyPI: openenv-core 0.3.0 runs every test (with its
 # GenericEnvClient and `openenv validate --url`), openenv-core 0.2.1 and openenv 0.10.0 run the
@@ -15,7 +16,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-bin=${1:-${KSG_SERVER_BIN:-target/release/kube-sre-gym}}
+bin=${1:-${KSG_SERVER_BIN:-}}
+if [[ -z $bin ]]; then
+  cargo build --locked -q -p kube-sre-gym
+  bin=${CARGO_TARGET_DIR:-target}/debug/kube-sre-gym
+fi
 [[ -x $bin ]] || { echo "ci.sh: no server binary at $bin (build it: cargo build --release -p kube-sre-gym)" >&2; exit 2; }
 export KSG_SERVER_BIN=$(realpath "$bin")
 venvs=${KSG_VENVS:-$root/target/python-venvs}
