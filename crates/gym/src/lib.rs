@@ -13,6 +13,7 @@
 
 pub mod catalogue;
 pub mod curriculum;
+pub mod design;
 pub mod episode;
 pub mod evaluate;
 pub mod faults;
@@ -27,11 +28,14 @@ pub mod topology;
 
 pub use catalogue::{CATALOGUE, CatalogueError, CatalogueFault, Incident, Mechanism};
 pub use curriculum::{Curriculum, SharedCurriculum};
+pub use design::{Design, DesignError, DesignRequest, Designer};
 pub use episode::{
-    EnvConfig, Environment, EpisodeError, Observation, ResetOptions, Session, State,
+    EnvConfig, Environment, EpisodeError, HookStats, Observation, ResetOptions, ScorerStep,
+    Session, State,
 };
 pub use faults::{Fault, FaultError, FaultSpec};
 pub use grading::Grade;
+pub use judge::{StepContext, StepScore, StepScorer};
 pub use persona::Persona;
 pub use reward::{Breakdown, RewardConfig};
 pub use scenario::{IncidentId, Scenario, ScenarioSpec, Split, Worlds};
