@@ -24,6 +24,16 @@ use crate::scenario::{
 /// The most faults a design may hold (the generator's expert tier holds three).
 pub const MAX_DESIGN_FAULTS: usize = 3;
 
+/// The most faults a design for `tier` may hold: the generator's most at that tier (one up to
+/// beginner, two up to advanced, three at expert).
+pub fn max_faults(tier: Difficulty) -> usize {
+    match tier {
+        Difficulty::Warmup | Difficulty::Beginner => 1,
+        Difficulty::Intermediate | Difficulty::Advanced => 2,
+        Difficulty::Expert => MAX_DESIGN_FAULTS,
+    }
+}
+
 /// The longest design name kept.
 pub const MAX_DESIGN_NAME: usize = 64;
 
@@ -103,10 +113,10 @@ pub fn targets_for(
 }
 
 impl ScenarioSpec {
-    /// A spec from an explicit design, checked for form: a name, one to
-    /// [`MAX_DESIGN_FAULTS`] faults on distinct workloads, at most one cluster-wide fault
-    /// (injected last), no combination held out of `id`'s split, a step budget from 1 to
-    /// [`MAX_STEPS_LIMIT`]. Whether it injects and can be solved is [`ScenarioSpec::check_design`].
+    /// A spec from an explicit design, checked for form: a name, one to [`max_faults`] of
+    /// `id`'s tier faults on distinct workloads, each of a mechanism unlocked at that tier, at
+    /// most one cluster-wide fault (injected last), no combination held out of `id`'s split, a
+    /// step budget from 1 to [`MAX_STEPS_LIMIT`]. Whether it injects and can be solved is [`ScenarioSpec::check_design`].
     pub fn designed(
         id: IncidentId,
         world: &World,
@@ -122,8 +132,12 @@ impl ScenarioSpec {
             return invalid("the name holds control characters".into());
         }
         let n = design.faults.len();
-        if !(1..=MAX_DESIGN_FAULTS).contains(&n) {
-            return invalid(format!("{n} faults; 1 to {MAX_DESIGN_FAULTS} are allowed"));
+        let most = max_faults(id.tier);
+        if !(1..=most).contains(&n) {
+            return invalid(format!(
+                "{n} faults; 1 to {most} are allowed at {}",
+                id.tier
+            ));
         }
         if !(1..=MAX_STEPS_LIMIT).contains(&max_steps) {
             return invalid(format!(
@@ -137,6 +151,9 @@ impl ScenarioSpec {
                     "two faults on {}/{}; each fault needs its own workload",
                     f.namespace, f.workload
                 ));
+            }
+            if f.mechanism.info().difficulty > id.tier {
+                return invalid(format!("{} is locked at {}", f.mechanism, id.tier));
             }
             if id.split() != Split::Test && held_out(f.mechanism, &f.workload) {
                 return invalid(format!(
@@ -243,9 +260,27 @@ mod tests {
         );
         assert_eq!(spec.world.topology, world.topology);
         assert_eq!(spec.precision, Precision::Component);
+        let expert = Split::Test.id(Difficulty::Expert, 3);
+        let expert_world = expert.spec().world;
         let bad = [
-            (design(&[]), 16, "0 faults"),
+            (id, design(&[]), 16, "0 faults"),
             (
+                id,
+                design(&[
+                    "oom-limit:payments/payment-api",
+                    "scaled-to-zero:frontend/web-app",
+                ]),
+                16,
+                "1 to 1 are allowed at warmup",
+            ),
+            (
+                id,
+                design(&["cordoned-and-drained:payments/payment-api"]),
+                16,
+                "locked at warmup",
+            ),
+            (
+                expert,
                 design(&[
                     "oom-limit:payments/payment-api",
                     "scaled-to-zero:payments/payment-api",
@@ -254,11 +289,22 @@ mod tests {
                 "two faults on payments/payment-api",
             ),
             (
+                expert,
+                design(&[
+                    "cordoned-and-drained:payments/payment-api",
+                    "untolerated-taint:frontend/web-app",
+                ]),
+                16,
+                "more than one cluster-wide",
+            ),
+            (
+                id,
                 design(&["oom-limit:payments/payment-api"]),
                 0,
                 "step budget",
             ),
             (
+                id,
                 Design {
                     name: " ".into(),
                     ..design(&["oom-limit:payments/payment-api"])
@@ -267,8 +313,9 @@ mod tests {
                 "a name",
             ),
         ];
-        for (d, steps, needle) in bad {
-            let e = ScenarioSpec::designed(id, &world, &d, steps)
+        for (id, d, steps, needle) in bad {
+            let world = if id == expert { &expert_world } else { &world };
+            let e = ScenarioSpec::designed(id, world, &d, steps)
                 .expect_err("refused")
                 .to_string();
             assert!(e.contains(needle), "{e}");

@@ -22,7 +22,7 @@ use crate::catalogue::{CATALOGUE, Difficulty, Mechanism};
 use crate::curriculum::{
     CurriculumConfig, CurriculumError, CurriculumStats, Outcome, SharedCurriculum,
 };
-use crate::design::{self, DesignError, DesignRequest, Designer, MAX_DESIGN_FAULTS};
+use crate::design::{self, DesignError, DesignRequest, Designer};
 use crate::judge::{
     self, Command, JudgeMemory, Phase, Scope, ScoredStep, StepContext, StepScore, StepScorer,
     Verdict,
@@ -544,7 +544,7 @@ impl Environment {
             split: id.split(),
             world: &world,
             targets: &targets,
-            max_faults: MAX_DESIGN_FAULTS,
+            max_faults: design::max_faults(id.tier),
         };
         self.count(|h| h.designs_requested += 1);
         let checked = designer

@@ -114,3 +114,49 @@ impl Hooks {
         env
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn hooks_are_off_unless_asked_for() {
+        let h = Hooks::from_vars(vars(&[("LLM_BACKEND", "anthropic")])).unwrap();
+        assert!(h.client.is_none() && h.judge_weight.is_none() && !h.adversarial);
+        let h =
+            Hooks::from_vars(vars(&[("LLM_JUDGE_WEIGHT", "0"), ("GYM_MODE", "standard")])).unwrap();
+        assert!(h.client.is_none() && h.judge_weight.is_none());
+        let h = Hooks::from_vars(vars(&[
+            ("LLM_JUDGE_WEIGHT", "0.3"),
+            ("GYM_MODE", "adversarial"),
+            ("LLM_BASE_URL", "http://127.0.0.1:9/v1"),
+        ]))
+        .unwrap();
+        assert_eq!(h.judge_weight, Some(0.3));
+        assert!(h.adversarial);
+        assert_eq!(
+            h.client.as_ref().unwrap().config().base_url,
+            "http://127.0.0.1:9/v1"
+        );
+        for (pairs, needle) in [
+            (vec![("LLM_JUDGE_WEIGHT", "1.5")], "LLM_JUDGE_WEIGHT"),
+            (vec![("GYM_MODE", "chaos")], "GYM_MODE"),
+            (
+                vec![("GYM_MODE", "adversarial"), ("LLM_BACKEND", "anthropic")],
+                "ANTHROPIC_API_KEY",
+            ),
+        ] {
+            let e = Hooks::from_vars(vars(&pairs)).unwrap_err().to_string();
+            assert!(e.contains(needle), "{e}");
+        }
+    }
+}
