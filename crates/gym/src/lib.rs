@@ -7,7 +7,10 @@
 //! act through kubectl command lines ([`policy`]: a scripted SRE baseline, a random policy,
 //! reward hacks), and what a trainer sees: episodes ([`episode`]) scored by the reward
 //! ([`reward`]) and the programmatic judge ([`judge`]), with incidents chosen by the curriculum
-//! ([`curriculum`]). Faults and grading touch only objects, never
+//! ([`curriculum`]). Two optional hooks let a layer above add signal without entering the
+//! default path: a [`judge::StepScorer`] blended into the judge score, and a [`Designer`]
+//! whose incidents ([`design`]) are checked for injection and solvability before use; on any
+//! failure the programmatic result stands. Faults and grading touch only objects, never
 //! the simulator's internals, so the same faults apply to a live cluster; policies see only what
 //! the in-process kubectl prints. It depends on the cluster and kubectl crates.
 
