@@ -22,10 +22,15 @@ use crate::catalogue::{CATALOGUE, Difficulty, Mechanism};
 use crate::curriculum::{
     CurriculumConfig, CurriculumError, CurriculumStats, Outcome, SharedCurriculum,
 };
-use crate::judge::{self, Command, JudgeMemory, Phase, Scope, Verdict};
+use crate::design::{self, DesignError, DesignRequest, Designer};
+use crate::judge::{
+    self, Command, JudgeMemory, Phase, Scope, ScoredStep, StepContext, StepScore, StepScorer,
+    Verdict,
+};
 use crate::reward::{Breakdown, PhaseTracker, RewardConfig, diagnosis_quality};
 use crate::scenario::{
-    IncidentId, Scenario, ScenarioError, Split, TIERS, Worlds, tier_level, tier_name,
+    IncidentId, Scenario, ScenarioError, ScenarioSpec, Split, TIERS, Worlds, step_budget,
+    tier_level, tier_name,
 };
 use crate::{Persona, grading};
 
@@ -291,6 +296,42 @@ pub struct StepInfo {
     pub truncated: bool,
     /// Damage done outside the fix so far.
     pub collateral: Vec<String>,
+    /// The external scorer's part in this step, when the environment has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scorer: Option<ScorerStep>,
+    /// The incident was composed by the adversarial designer (its name stays with operators).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub designed: bool,
+}
+
+/// How an external scorer took part in a step's judge score.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ScorerStep {
+    /// The programmatic judge's score.
+    pub programmatic: f64,
+    /// The scorer's score; none when it failed and the programmatic score stood.
+    pub score: Option<f64>,
+    /// The scorer's share of the blended judge score.
+    pub weight: f64,
+    /// Scorer failures in this episode so far.
+    pub failures: usize,
+}
+
+/// What the environment's optional hooks have done since it was built. Operators only: the
+/// last design's name and the last failure may name a fault.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct HookStats {
+    pub scorer_calls: u64,
+    pub scorer_failures: u64,
+    pub last_scorer_failure: Option<String>,
+    pub designs_requested: u64,
+    pub designs_accepted: u64,
+    /// Designs refused by the checks (form, injection, solvability).
+    pub designs_rejected: u64,
+    /// Designer calls that returned no design.
+    pub designer_failures: u64,
+    pub last_design: Option<String>,
+    pub last_rejection: Option<String>,
 }
 
 /// The episode as a trainer may see it: no root cause, no intended fix.
@@ -308,6 +349,9 @@ pub struct State {
     /// The sum of the episode's step rewards.
     pub cumulative_reward: f64,
     pub curriculum_stats: CurriculumStats,
+    /// The incident was composed by the adversarial designer.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub designed: bool,
 }
 
 /// An incident injected and observed once, forked for every episode of it.
@@ -319,6 +363,8 @@ struct Prepared {
     /// What the collateral check reports before the agent acts: the faults' own changes (a
     /// dependency scaled down), never charged to the agent.
     faults_own_damage: BTreeSet<String>,
+    /// The design's name, for an incident the designer composed.
+    designed: Option<String>,
 }
 
 /// Bounded first-in-first-out cache of prepared incidents.
@@ -328,6 +374,12 @@ struct Prepareds {
     order: VecDeque<IncidentId>,
 }
 
+/// An external scorer and its share of the judge score.
+struct ScorerHook {
+    scorer: Arc<dyn StepScorer>,
+    weight: f64,
+}
+
 /// What every session of a run shares.
 pub struct Environment {
     config: EnvConfig,
@@ -335,6 +387,11 @@ pub struct Environment {
     curriculum: SharedCurriculum,
     prepared: Mutex<Prepareds>,
     resets: AtomicU64,
+    scorer: Option<ScorerHook>,
+    designer: Option<Arc<dyn Designer>>,
+    /// Designed incidents of seeded resets, so a GRPO group replays one design.
+    designed: Mutex<Prepareds>,
+    hooks: Mutex<HookStats>,
 }
 
 impl Environment {
@@ -353,7 +410,42 @@ impl Environment {
             curriculum,
             prepared: Mutex::new(Prepareds::default()),
             resets: AtomicU64::new(0),
+            scorer: None,
+            designer: None,
+            designed: Mutex::new(Prepareds::default()),
+            hooks: Mutex::new(HookStats::default()),
         }
+    }
+
+    /// Blends `scorer` into every step's judge score: `(1 - weight) * programmatic + weight *
+    /// scorer`, `weight` clamped to [0, 1] (not a number counts as 0). The scorer is called
+    /// after the programmatic judge; when it fails the programmatic score stands and the
+    /// failure is counted ([`Environment::hook_stats`], [`StepInfo::scorer`]).
+    pub fn with_scorer(mut self, scorer: Arc<dyn StepScorer>, weight: f64) -> Environment {
+        let weight = if weight.is_nan() {
+            0.0
+        } else {
+            weight.clamp(0.0, 1.0)
+        };
+        self.scorer = Some(ScorerHook { scorer, weight });
+        self
+    }
+
+    /// Consults `designer` on every reset that does not name an incident or fault types (the
+    /// adversarial mode). Each design is checked ([`ScenarioSpec::check_design`]); a failed or
+    /// rejected one falls back to the incident the seeded generator chose.
+    pub fn with_designer(mut self, designer: Arc<dyn Designer>) -> Environment {
+        self.designer = Some(designer);
+        self
+    }
+
+    /// What the scorer and the designer have done so far.
+    pub fn hook_stats(&self) -> HookStats {
+        self.hooks.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn count(&self, f: impl FnOnce(&mut HookStats)) {
+        f(&mut self.hooks.lock().unwrap_or_else(|e| e.into_inner()));
     }
 
     pub fn config(&self) -> &EnvConfig {
@@ -378,9 +470,21 @@ impl Environment {
         }
         // Built outside the lock: preparing is deterministic, so a race only repeats work.
         let spec = id.spec();
-        let (mut cluster, scenario) = spec.instantiate(&self.worlds)?;
+        let (cluster, scenario) = spec.instantiate(&self.worlds)?;
+        let prepared = Arc::new(self.observe(cluster, scenario, None));
+        self.remember(&self.prepared, id, &prepared);
+        Ok(prepared)
+    }
+
+    /// An injected incident with what every episode of it starts from.
+    fn observe(
+        &self,
+        mut cluster: Cluster,
+        scenario: Scenario,
+        designed: Option<String>,
+    ) -> Prepared {
         let summary = status_summary(&mut cluster, self.config.summary_events);
-        let prepared = Arc::new(Prepared {
+        Prepared {
             faults_own_damage: grading::collateral_together(&scenario.incidents, &cluster)
                 .into_iter()
                 .collect(),
@@ -388,8 +492,12 @@ impl Environment {
             cluster,
             scenario,
             summary,
-        });
-        let mut cache = self.lock();
+            designed,
+        }
+    }
+
+    fn remember(&self, cache: &Mutex<Prepareds>, id: IncidentId, prepared: &Arc<Prepared>) {
+        let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
         if self.config.incident_cache > 0 && !cache.map.contains_key(&id) {
             while cache.order.len() >= self.config.incident_cache {
                 if let Some(old) = cache.order.pop_front() {
@@ -397,13 +505,84 @@ impl Environment {
                 }
             }
             cache.order.push_back(id);
-            cache.map.insert(id, Arc::clone(&prepared));
+            cache.map.insert(id, Arc::clone(prepared));
         }
-        Ok(prepared)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Prepareds> {
         self.prepared.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The incident for a reset in adversarial mode: the designer's, checked, in the world the
+    /// seeded generator chose for `id`; else `id`'s own. A seeded reset's design is kept for
+    /// the seed's later resets.
+    /// `budget` is the episode's step budget when a reset or the configuration sets one: the
+    /// design must be solvable within it.
+    fn design(
+        &self,
+        id: IncidentId,
+        seeded: bool,
+        budget: Option<usize>,
+        designer: &dyn Designer,
+    ) -> Result<Arc<Prepared>, EpisodeError> {
+        if seeded
+            && let Some(p) = self
+                .designed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .map
+                .get(&id)
+        {
+            return Ok(Arc::clone(p));
+        }
+        let world = id.spec().world;
+        let targets = design::targets_for(id.tier, id.split(), &world);
+        let stats = self.curriculum.stats();
+        let request = DesignRequest {
+            stats: &stats,
+            tier: id.tier,
+            split: id.split(),
+            world: &world,
+            targets: &targets,
+            max_faults: design::max_faults(id.tier),
+        };
+        self.count(|h| h.designs_requested += 1);
+        let checked = designer
+            .design(&request)
+            .map_err(DesignError::Designer)
+            .and_then(|d| {
+                let steps = budget.unwrap_or_else(|| step_budget(id.tier, d.faults.len()));
+                let spec = ScenarioSpec::designed(id, &world, &d, steps)?;
+                let step_time = Duration::from_secs(self.config.step_seconds);
+                let (cluster, scenario) = spec.check_design(&self.worlds, step_time)?;
+                Ok((d.name.trim().to_string(), cluster, scenario))
+            });
+        match checked {
+            Ok((name, cluster, scenario)) => {
+                tracing::info!(designer = designer.name(), design = %name, incident = %scenario.spec, "designed incident accepted");
+                self.count(|h| {
+                    h.designs_accepted += 1;
+                    h.last_design = Some(name.clone());
+                });
+                let prepared = Arc::new(self.observe(cluster, scenario, Some(name)));
+                if seeded {
+                    self.remember(&self.designed, id, &prepared);
+                }
+                Ok(prepared)
+            }
+            Err(e) => {
+                tracing::warn!(designer = designer.name(), error = %e, fallback = %id, "design not used");
+                self.count(|h| {
+                    if matches!(e, DesignError::Designer(_)) {
+                        h.designer_failures += 1;
+                    } else {
+                        h.designs_rejected += 1;
+                    }
+                    h.last_rejection = Some(e.to_string());
+                });
+                self.prepare(id)
+            }
+        }
     }
 
     /// Which incident a reset gets.
@@ -523,6 +702,10 @@ struct Episode {
     done: bool,
     /// The last command's standard output and error, apart.
     last_output: (String, String),
+    /// Earlier steps, kept only for an external scorer.
+    history: Vec<ScoredStep>,
+    scorer_failures: usize,
+    last_score: Option<StepScore>,
 }
 
 impl Episode {
@@ -553,7 +736,14 @@ impl Session {
             });
         }
         let id = self.env.choose(&options)?;
-        let prepared = self.env.prepare(id)?;
+        let prepared = match &self.env.designer {
+            Some(designer) if options.incident.is_none() && options.fault_types.is_empty() => {
+                let budget = options.max_steps.or(self.env.config.max_steps);
+                self.env
+                    .design(id, options.seed.is_some(), budget, designer.as_ref())?
+            }
+            _ => self.env.prepare(id)?,
+        };
         self.abandon();
         let n = self.env.resets.fetch_add(1, Ordering::Relaxed);
         let max_steps = options
@@ -582,6 +772,9 @@ impl Session {
             resolved: false,
             done: false,
             last_output: Default::default(),
+            history: Vec::new(),
+            scorer_failures: 0,
+            last_score: None,
             prepared,
         };
         let started = serde_json::to_value(episode.cluster.now().time())
@@ -605,6 +798,7 @@ impl Session {
                 episode_id: episode.id.clone(),
                 incident_id: id.to_string(),
                 persona: episode.persona.name(),
+                designed: episode.prepared.designed.is_some(),
                 ..StepInfo::default()
             },
         };
@@ -686,6 +880,18 @@ impl Session {
             ep.last_output = (command_output.clone(), String::new());
         }
         ep.cluster.advance(Duration::from_secs(config.step_seconds));
+        let scorer = match (&env.scorer, blocked) {
+            (Some(hook), false) => Some(score_externally(
+                hook,
+                &env,
+                ep,
+                trimmed,
+                &command_output,
+                exit_code,
+                &mut breakdown,
+            )),
+            _ => None,
+        };
 
         if mutated && parsed.mutates() {
             ep.changed = true;
@@ -727,6 +933,17 @@ impl Session {
         }
         let reward = breakdown.sum();
         ep.total += reward;
+        if env.scorer.is_some() {
+            ep.history.push(ScoredStep {
+                command: trimmed.to_string(),
+                phase: ep
+                    .last_verdict
+                    .as_ref()
+                    .and_then(|v| v.phase)
+                    .filter(|_| !blocked),
+                reward,
+            });
+        }
 
         let cluster_status_summary = if mutated || ep.done {
             kubectl::exec::run(&mut ep.cluster, "kubectl get pods -A").stdout
@@ -779,6 +996,8 @@ impl Session {
                 terminated: ep.resolved,
                 truncated,
                 collateral: ep.damage(),
+                scorer,
+                designed: ep.prepared.designed.is_some(),
             },
         };
         if ep.done {
@@ -823,6 +1042,7 @@ impl Session {
                 episode_reward: ep.total,
                 terminated: true,
                 collateral: ep.damage(),
+                designed: ep.prepared.designed.is_some(),
                 ..StepInfo::default()
             },
         };
@@ -846,6 +1066,7 @@ impl Session {
                 done: ep.done,
                 cumulative_reward: ep.total,
                 curriculum_stats: stats,
+                designed: ep.prepared.designed.is_some(),
             },
             None => State {
                 episode_id: None,
@@ -859,6 +1080,7 @@ impl Session {
                 done: false,
                 cumulative_reward: 0.0,
                 curriculum_stats: stats,
+                designed: false,
             },
         }
     }
@@ -869,6 +1091,20 @@ impl Session {
         self.episode
             .as_ref()
             .map(|e| (e.last_output.0.as_str(), e.last_output.1.as_str()))
+    }
+
+    /// The external scorer's verdict on the last step it scored, reason included (operators
+    /// only: the reason may name the fault).
+    pub fn last_score(&self) -> Option<&StepScore> {
+        self.episode.as_ref().and_then(|e| e.last_score.as_ref())
+    }
+
+    /// The name of the running episode's design, when the designer composed it (operators
+    /// only: it may name the fault).
+    pub fn design_name(&self) -> Option<&str> {
+        self.episode
+            .as_ref()
+            .and_then(|e| e.prepared.designed.as_deref())
     }
 
     /// The cluster of the running episode, for tools that act on it directly (a real kubectl
@@ -915,6 +1151,67 @@ impl Session {
         if let Err(e) = self.env.curriculum.record(&outcome) {
             report_curriculum_error(&e);
         }
+    }
+}
+
+/// Asks the external scorer about a step that ran and blends its score into the judge's; on
+/// failure the programmatic score stands and the failure is counted.
+fn score_externally(
+    hook: &ScorerHook,
+    env: &Environment,
+    ep: &mut Episode,
+    command: &str,
+    output: &str,
+    exit_code: i32,
+    breakdown: &mut Breakdown,
+) -> ScorerStep {
+    // A read on a fork, so scoring cannot change the episode's cluster.
+    let pods = kubectl::exec::run(&mut ep.cluster.clone(), "kubectl get pods -A").stdout;
+    let programmatic = breakdown.judge;
+    let ctx = StepContext {
+        persona: ep.persona,
+        phase: ep.last_verdict.as_ref().and_then(|v| v.phase),
+        command,
+        output,
+        exit_code,
+        pods: &pods,
+        history: &ep.history,
+        step: ep.steps,
+        max_steps: ep.max_steps,
+        programmatic,
+        scenario: &ep.prepared.scenario,
+    };
+    let result = hook.scorer.score(&ctx).and_then(|s| {
+        if s.score.is_finite() && (-1.0..=1.0).contains(&s.score) {
+            Ok(s)
+        } else {
+            Err(format!("score {} is outside [-1, 1]", s.score))
+        }
+    });
+    let score = match result {
+        Ok(s) => {
+            breakdown.judge = (1.0 - hook.weight) * programmatic + hook.weight * s.score;
+            let score = s.score;
+            ep.last_score = Some(s);
+            env.count(|h| h.scorer_calls += 1);
+            Some(score)
+        }
+        Err(e) => {
+            tracing::debug!(scorer = hook.scorer.name(), error = %e, "scorer failed; the programmatic score stands");
+            ep.scorer_failures += 1;
+            env.count(|h| {
+                h.scorer_calls += 1;
+                h.scorer_failures += 1;
+                h.last_scorer_failure = Some(e);
+            });
+            None
+        }
+    };
+    ScorerStep {
+        programmatic,
+        score,
+        weight: hook.weight,
+        failures: ep.scorer_failures,
     }
 }
 

@@ -13,7 +13,8 @@ use crate::Persona;
 use crate::scenario::Scenario;
 
 /// Where a step sits in the SRE workflow, in the order a careful engineer follows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Phase {
     /// A broad look: pods, events, nodes across namespaces.
     Triage,
@@ -337,6 +338,58 @@ pub fn judge(
         relevant,
         feedback,
     }
+}
+
+/// A step as an external scorer (an LLM judge) sees it: everything the programmatic judge
+/// had, the whole pod listing after the step, the episode so far and the incident's ground
+/// truth. The scorer's words never reach the agent; only its score does, blended.
+#[derive(Clone, Copy, Debug)]
+pub struct StepContext<'a> {
+    pub persona: Persona,
+    /// The programmatic classifier's phase; none for input that is not a command.
+    pub phase: Option<Phase>,
+    /// The step as typed (trimmed).
+    pub command: &'a str,
+    /// What the agent was shown for it: kubectl's output and errors, or the environment's.
+    pub output: &'a str,
+    pub exit_code: i32,
+    /// `kubectl get pods -A` after the step, in full.
+    pub pods: &'a str,
+    /// The earlier steps of the episode, oldest first.
+    pub history: &'a [ScoredStep],
+    /// This step's number, from 1.
+    pub step: usize,
+    pub max_steps: usize,
+    /// The programmatic judge's score for this step.
+    pub programmatic: f64,
+    /// The incident: alerts and ground truth, for the scorer only.
+    pub scenario: &'a Scenario,
+}
+
+/// An earlier step of the episode, for a scorer's context.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ScoredStep {
+    pub command: String,
+    pub phase: Option<Phase>,
+    /// The step's total reward.
+    pub reward: f64,
+}
+
+/// A scorer's verdict on a step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepScore {
+    /// In [-1, 1]; anything else is refused as a failure.
+    pub score: f64,
+    /// Why, for operators' logs; never shown to the agent.
+    pub reason: String,
+}
+
+/// A per-step scorer blended with the programmatic judge (an LLM judge). It can only score a
+/// step: resolution stays with the state-based grading. An error, or a score outside [-1, 1],
+/// leaves the programmatic score standing and is counted.
+pub trait StepScorer: Send + Sync {
+    fn name(&self) -> &str;
+    fn score(&self, ctx: &StepContext<'_>) -> Result<StepScore, String>;
 }
 
 /// A junior's hint: what to do next in general terms, from the workflow so far. Fixed

@@ -7,12 +7,16 @@
 //! act through kubectl command lines ([`policy`]: a scripted SRE baseline, a random policy,
 //! reward hacks), and what a trainer sees: episodes ([`episode`]) scored by the reward
 //! ([`reward`]) and the programmatic judge ([`judge`]), with incidents chosen by the curriculum
-//! ([`curriculum`]). Faults and grading touch only objects, never
+//! ([`curriculum`]). Two optional hooks let a layer above add signal without entering the
+//! default path: a [`judge::StepScorer`] blended into the judge score, and a [`Designer`]
+//! whose incidents ([`design`]) are checked for injection and solvability before use; on any
+//! failure the programmatic result stands. Faults and grading touch only objects, never
 //! the simulator's internals, so the same faults apply to a live cluster; policies see only what
 //! the in-process kubectl prints. It depends on the cluster and kubectl crates.
 
 pub mod catalogue;
 pub mod curriculum;
+pub mod design;
 pub mod episode;
 pub mod evaluate;
 pub mod faults;
@@ -27,11 +31,14 @@ pub mod topology;
 
 pub use catalogue::{CATALOGUE, CatalogueError, CatalogueFault, Incident, Mechanism};
 pub use curriculum::{Curriculum, SharedCurriculum};
+pub use design::{Design, DesignError, DesignRequest, Designer};
 pub use episode::{
-    EnvConfig, Environment, EpisodeError, Observation, ResetOptions, Session, State,
+    EnvConfig, Environment, EpisodeError, HookStats, Observation, ResetOptions, ScorerStep,
+    Session, State,
 };
 pub use faults::{Fault, FaultError, FaultSpec};
 pub use grading::Grade;
+pub use judge::{StepContext, StepScore, StepScorer};
 pub use persona::Persona;
 pub use reward::{Breakdown, RewardConfig};
 pub use scenario::{IncidentId, Scenario, ScenarioSpec, Split, Worlds};

@@ -264,7 +264,7 @@ pub enum ScenarioError {
 
 /// Mechanisms that act on every node or on a cluster-scoped object: at most one per incident,
 /// injected last.
-fn cluster_wide(m: Mechanism) -> bool {
+pub(crate) fn cluster_wide(m: Mechanism) -> bool {
     matches!(
         m,
         Mechanism::CordonedAndDrained
@@ -356,6 +356,21 @@ fn candidates_of(topology: &Topology) -> Candidates {
         .clone()
 }
 
+/// Every mechanism's fault targets in a topology (the workloads it applies to), as the
+/// generator sees them; an adversarial designer picks from these.
+pub fn fault_targets(topology: &Topology) -> BTreeMap<Mechanism, Vec<CatalogueFault>> {
+    candidates_of(topology)
+        .iter()
+        .map(|(m, cs)| (*m, cs.iter().map(|c| c.fault.clone()).collect()))
+        .collect()
+}
+
+/// The step budget of an incident of `tier` with `faults` faults: the original's 15 + 10d
+/// truncated, plus five steps per extra fault.
+pub fn step_budget(tier: Difficulty, faults: usize) -> usize {
+    (15.0 + 10.0 * tier_level(tier)) as usize + 5 * faults.saturating_sub(1)
+}
+
 struct TierPlan {
     topologies: &'static [TopologyChoice],
     faults: &'static [usize],
@@ -442,9 +457,7 @@ impl IncidentId {
         let wanted = *pick(&mut rng, plan.faults);
         let faults = self.pick_faults(&mut rng, &world.topology, wanted);
         let precision = *pick(&mut rng, plan.precisions);
-        // The original's budget, 15 + 10d truncated, plus five steps per extra fault.
-        let max_steps =
-            (15.0 + 10.0 * tier_level(self.tier)) as usize + 5 * faults.len().saturating_sub(1);
+        let max_steps = step_budget(self.tier, faults.len());
         ScenarioSpec {
             id: self,
             world,
