@@ -31,9 +31,16 @@ pub struct Args {
     /// split, ...) as JSON; flags and environment variables override it.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// The backend; only `simulated` exists.
-    #[arg(long = "mode", env = "GYM_MODE", default_value = "simulated")]
-    mode: String,
+    /// `standard`: incidents from the seeded generator. `adversarial`: an LLM designs each
+    /// incident against the curriculum's weak spots (checked injectable and solvable; the
+    /// generator's incident otherwise). The model comes from LLM_BACKEND, LLM_MODEL,
+    /// LLM_BASE_URL and the provider's key variable.
+    #[arg(long, env = "GYM_MODE", value_enum, default_value_t = Mode::Standard)]
+    mode: Mode,
+    /// Weight in [0, 1] of an LLM judge's step score, blended with the programmatic judge's
+    /// (0: no LLM judge). On any model failure the programmatic score stands.
+    #[arg(long, env = "LLM_JUDGE_WEIGHT", default_value_t = 0.0)]
+    llm_judge_weight: f64,
     /// Step budget of every episode, instead of each incident's.
     #[arg(long, env = "MAX_STEPS")]
     max_steps: Option<usize>,
@@ -46,6 +53,12 @@ pub struct Args {
     /// Largest request body and WebSocket message accepted, in bytes.
     #[arg(long, default_value_t = 1024 * 1024)]
     max_request_bytes: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Mode {
+    Standard,
+    Adversarial,
 }
 
 fn read_env_config(path: &Path) -> anyhow::Result<EnvConfig> {
@@ -61,12 +74,6 @@ fn read_env_config(path: &Path) -> anyhow::Result<EnvConfig> {
 
 /// The server's configuration from the arguments.
 pub fn config(args: &Args) -> anyhow::Result<server::Config> {
-    if args.mode != "simulated" {
-        bail!(
-            "GYM_MODE={:?} is not supported: this server runs the simulated cluster only (GYM_MODE=simulated)",
-            args.mode
-        );
-    }
     if args.max_sessions == 0 {
         bail!("--max-sessions must be at least 1");
     }
@@ -100,8 +107,32 @@ pub fn config(args: &Args) -> anyhow::Result<server::Config> {
     Ok(config)
 }
 
+/// The optional LLM layers the arguments ask for; the model settings come from the
+/// environment.
+fn hooks(args: &Args) -> anyhow::Result<llm::Hooks> {
+    if !(0.0..=1.0).contains(&args.llm_judge_weight) {
+        bail!(
+            "LLM_JUDGE_WEIGHT must be from 0 to 1, got {}",
+            args.llm_judge_weight
+        );
+    }
+    let mode = match args.mode {
+        Mode::Standard => "standard",
+        Mode::Adversarial => "adversarial",
+    };
+    let weight = args.llm_judge_weight.to_string();
+    llm::Hooks::from_vars(|key| match key {
+        "GYM_MODE" => Some(mode.to_string()),
+        "LLM_JUDGE_WEIGHT" => Some(weight.clone()),
+        _ => std::env::var(key).ok(),
+    })
+    .context("configuring the LLM judge or designer")
+}
+
 pub fn run(args: Args) -> anyhow::Result<()> {
     let config = config(&args)?;
+    let hooks = hooks(&args)?;
+    let state = server::AppState::with_layers(config.clone(), |env| hooks.attach(env))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -113,7 +144,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             config.max_sessions,
             if config.api_key.is_some() { "; API key required" } else { "" }
         );
-        server::serve(config, shutdown_signal()).await.context("serving")
+        if hooks.judge_weight.is_some() || hooks.adversarial {
+            eprintln!(
+                "kube-sre-gym: LLM judge weight {}, adversarial designer {}",
+                hooks.judge_weight.unwrap_or(0.0),
+                if hooks.adversarial { "on" } else { "off" }
+            );
+        }
+        server::serve_state(state, shutdown_signal())
+            .await
+            .context("serving")
     })
 }
 

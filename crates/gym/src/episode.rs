@@ -439,6 +439,11 @@ impl Environment {
         self
     }
 
+    /// Whether a scorer or a designer is attached: steps and resets may then wait on them.
+    pub fn has_hooks(&self) -> bool {
+        self.scorer.is_some() || self.designer.is_some()
+    }
+
     /// What the scorer and the designer have done so far.
     pub fn hook_stats(&self) -> HookStats {
         self.hooks.lock().unwrap_or_else(|e| e.into_inner()).clone()

@@ -288,7 +288,7 @@ fn with_session_header(mut response: Response, id: &str) -> Response {
 /// What running an action gave.
 pub(crate) enum Ran {
     /// The environment's observation, or why it refused the step.
-    Step(Result<Observation, EpisodeError>),
+    Step(Box<Result<Observation, EpisodeError>>),
     /// A finished response: an MCP action's observation, or a lost session.
     Reply(Response),
 }
@@ -331,7 +331,7 @@ where
         }
     };
     match inner.step(session, command).await {
-        Ok((_, result)) => Ran::Step(result),
+        Ok((_, result)) => Ran::Step(Box::new(result)),
         Err(_) => Ran::Reply(lost()),
     }
 }
@@ -430,8 +430,10 @@ pub(crate) async fn step(
         None => run_action(inner, Box::new(inner.env.session()), action).await,
     };
     let response = match result {
-        Ran::Step(Ok(obs)) => envelope(&obs),
-        Ran::Step(Err(e)) => env_error(&e),
+        Ran::Step(step) => match *step {
+            Ok(obs) => envelope(&obs),
+            Err(e) => env_error(&e),
+        },
         Ran::Reply(r) => r,
     };
     match sid {

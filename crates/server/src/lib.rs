@@ -110,6 +110,15 @@ pub async fn serve<F>(config: Config, shutdown: F) -> Result<(), ServerError>
 where
     F: Future<Output = ()> + Send + 'static,
 {
+    serve_state(AppState::new(config)?, shutdown).await
+}
+
+/// Serves `state` on the host and port of its configuration.
+pub async fn serve_state<F>(state: AppState, shutdown: F) -> Result<(), ServerError>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let config = state.config();
     let addr = format!("{}:{}", config.host, config.port);
     let listener = TcpListener::bind((config.host.as_str(), config.port))
         .await
@@ -117,7 +126,6 @@ where
             addr: addr.clone(),
             source,
         })?;
-    let state = AppState::new(config)?;
     tracing::info!(addr = %listener.local_addr()?, "serving OpenEnv");
     serve_on(listener, state, shutdown).await
 }

@@ -43,12 +43,21 @@ pub(crate) struct Lost;
 impl AppState {
     /// Opens the curriculum file (if any) and builds the environment.
     pub fn new(config: Config) -> Result<AppState, ServerError> {
+        AppState::with_layers(config, |env| env)
+    }
+
+    /// Like [`AppState::new`], with `attach` adding optional layers (an LLM judge, an incident
+    /// designer) to the environment before sessions share it.
+    pub fn with_layers(
+        config: Config,
+        attach: impl FnOnce(Environment) -> Environment,
+    ) -> Result<AppState, ServerError> {
         let curriculum = match &config.curriculum_file {
             Some(path) => SharedCurriculum::open(path.clone(), config.curriculum.clone())?,
             None => SharedCurriculum::in_memory(config.curriculum.clone()),
         };
-        let env = Arc::new(Environment::with_curriculum(config.env.clone(), curriculum));
-        Ok(AppState::with_environment(config, env))
+        let env = attach(Environment::with_curriculum(config.env.clone(), curriculum));
+        Ok(AppState::with_environment(config, Arc::new(env)))
     }
 
     /// A server over an environment built elsewhere (`config.env` and the curriculum settings
@@ -58,8 +67,9 @@ impl AppState {
         let clock = Instant::now();
         let sessions = Sessions::new(config.max_sessions, metrics.sessions_active.clone(), clock);
         // Steps take microseconds and run inline. A curriculum with a file writes and syncs it
-        // when an episode ends (and on some resets), which must not stall an async worker.
-        let inline = env.curriculum().path().is_none();
+        // when an episode ends (and on some resets), and an LLM judge or designer waits on a
+        // model: neither may stall an async worker.
+        let inline = env.curriculum().path().is_none() && !env.has_hooks();
         AppState {
             inner: Arc::new(Inner {
                 env,

@@ -183,8 +183,10 @@ pub(crate) async fn step(
     };
     let guard = bound.hold().await;
     match run_action(inner, guard, action).await {
-        Ran::Step(Ok(obs)) => envelope(&obs),
-        Ran::Step(Err(e)) => conflict(&e),
+        Ran::Step(step) => match *step {
+            Ok(obs) => envelope(&obs),
+            Err(e) => conflict(&e),
+        },
         Ran::Reply(r) => r,
     }
 }
