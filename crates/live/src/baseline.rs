@@ -42,7 +42,11 @@ pub fn session_objects_from(
     let mut docs = Vec::new();
     for (file, yaml) in files {
         for doc in cluster::manifests::parse_documents(file, yaml)? {
-            if doc.pointer("/metadata/name").and_then(Value::as_str).is_none() {
+            if doc
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .is_none()
+            {
                 return Err(BaselineError::Unnamed {
                     file: file.to_string(),
                     kind: doc["kind"].as_str().unwrap_or("object").to_string(),
@@ -108,7 +112,9 @@ fn add_ownership(object: &mut Value, map: &NamespaceMap) {
 fn rewrite_dns(value: Value, map: &NamespaceMap) -> Value {
     match value {
         Value::String(s) => Value::String(map.to_real_dns(&s)),
-        Value::Array(items) => Value::Array(items.into_iter().map(|v| rewrite_dns(v, map)).collect()),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|v| rewrite_dns(v, map)).collect())
+        }
         Value::Object(fields) => Value::Object(
             fields
                 .into_iter()
@@ -150,7 +156,10 @@ mod tests {
                 "ksg-s1-payments"
             ]
         );
-        assert!(objs[..4].iter().all(|o| o["kind"] == "Namespace"), "namespaces first");
+        assert!(
+            objs[..4].iter().all(|o| o["kind"] == "Namespace"),
+            "namespaces first"
+        );
         for o in &objs {
             let labels = &o["metadata"]["labels"];
             assert_eq!(labels[MANAGED_BY_LABEL], "kube-sre-gym", "{o}");
@@ -173,7 +182,13 @@ mod tests {
         // The shop's workloads are all there; the cluster's own objects are not.
         let names: Vec<String> = objs
             .iter()
-            .map(|o| format!("{}/{}", o["kind"].as_str().unwrap(), o["metadata"]["name"].as_str().unwrap()))
+            .map(|o| {
+                format!(
+                    "{}/{}",
+                    o["kind"].as_str().unwrap(),
+                    o["metadata"]["name"].as_str().unwrap()
+                )
+            })
             .collect();
         for want in [
             "Deployment/payment-api",
@@ -184,7 +199,10 @@ mod tests {
             "StatefulSet/auth-db",
             "Secret/auth-db-credentials",
         ] {
-            assert!(names.iter().any(|n| n == want), "{want} missing from {names:?}");
+            assert!(
+                names.iter().any(|n| n == want),
+                "{want} missing from {names:?}"
+            );
         }
         for absent in ["Node/", "StorageClass/", "Deployment/coredns"] {
             assert!(!names.iter().any(|n| n.starts_with(absent)), "{absent}");
@@ -196,8 +214,14 @@ mod tests {
         let text = serde_json::to_string(&objects("s1")).unwrap();
         assert!(text.contains("payment-db.ksg-s1-payments.svc.cluster.local"));
         assert!(text.contains("auth-service.ksg-s1-auth.svc.cluster.local"));
-        assert!(!text.contains(".payments.svc"), "a logical service address is left");
-        assert!(!text.contains(".auth.svc"), "a logical service address is left");
+        assert!(
+            !text.contains(".payments.svc"),
+            "a logical service address is left"
+        );
+        assert!(
+            !text.contains(".auth.svc"),
+            "a logical service address is left"
+        );
     }
 
     #[test]

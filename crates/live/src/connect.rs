@@ -246,18 +246,21 @@ mod tests {
             "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n";
         for (value, why) in [
             ("%%% not base64 %%%", "not valid base64"),
-            (&b64("hello world") as &str, "no \"-----BEGIN CERTIFICATE-----\""),
+            (
+                &b64("hello world") as &str,
+                "no \"-----BEGIN CERTIFICATE-----\"",
+            ),
             (&b64(garbage_pem), "not an X.509 certificate"),
             (garbage_pem, "not an X.509 certificate"),
-            (
-                &b64("-----BEGIN CERTIFICATE-----\nAAAA"),
-                "bad PEM",
-            ),
+            (&b64("-----BEGIN CERTIFICATE-----\nAAAA"), "bad PEM"),
         ] {
             let err = decode_ca_cert(value).unwrap_err();
             let text = err.to_string();
             assert!(text.contains(why), "{value:?}: {text}");
-            assert!(text.contains("TLS verification is not switched off"), "{text}");
+            assert!(
+                text.contains("TLS verification is not switched off"),
+                "{text}"
+            );
             let config = token_config("https://10.0.0.1:443", "t", Some(value));
             assert!(config.is_err(), "{value:?} must not yield a config");
         }
@@ -265,8 +268,12 @@ mod tests {
 
     #[test]
     fn token_config_carries_endpoint_token_and_ca_with_verification_on() {
-        let config = token_config("https://10.0.0.1:6443", "secret-token\n", Some(&b64(&pem())))
-            .unwrap();
+        let config = token_config(
+            "https://10.0.0.1:6443",
+            "secret-token\n",
+            Some(&b64(&pem())),
+        )
+        .unwrap();
         assert_eq!(config.cluster_url.to_string(), "https://10.0.0.1:6443/");
         assert!(!config.accept_invalid_certs);
         assert_eq!(config.root_cert.as_ref().map(Vec::len), Some(1));

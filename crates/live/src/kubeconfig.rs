@@ -23,7 +23,10 @@ pub enum KubeconfigError {
 
 /// The kubeconfig text (JSON, which kubectl reads as YAML) for `config`, with `namespace` as
 /// the context's namespace.
-pub fn session_kubeconfig(config: &kube::Config, namespace: &str) -> Result<String, KubeconfigError> {
+pub fn session_kubeconfig(
+    config: &kube::Config,
+    namespace: &str,
+) -> Result<String, KubeconfigError> {
     let server = config.cluster_url.to_string();
     let server = server.strip_suffix('/').unwrap_or(&server);
     let mut cluster = json!({ "server": server });

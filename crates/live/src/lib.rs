@@ -14,6 +14,7 @@ pub mod connect;
 pub mod kubeconfig;
 pub mod namespaces;
 pub mod policy;
+pub mod session;
 
 pub use connect::{ConnectError, ConnectionSource};
 pub use namespaces::{NamespaceMap, SessionId};

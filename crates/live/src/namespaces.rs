@@ -282,9 +282,7 @@ mod tests {
         for (_, real) in m.pairs() {
             assert!(is_dns_label(real), "{real}");
         }
-        assert!(
-            NamespaceMap::with_logical(SessionId::new("a").unwrap(), &["Payments"]).is_err()
-        );
+        assert!(NamespaceMap::with_logical(SessionId::new("a").unwrap(), &["Payments"]).is_err());
     }
 
     #[test]
@@ -319,7 +317,9 @@ mod tests {
     fn typed_dns_names_point_at_the_session() {
         let m = map("s7");
         assert_eq!(
-            m.to_real_dns("DATABASE_URL=postgres://u:p@payment-db.payments.svc.cluster.local:5432/payments"),
+            m.to_real_dns(
+                "DATABASE_URL=postgres://u:p@payment-db.payments.svc.cluster.local:5432/payments"
+            ),
             "DATABASE_URL=postgres://u:p@payment-db.ksg-s7-payments.svc.cluster.local:5432/payments"
         );
         assert_eq!(

@@ -373,7 +373,10 @@ fn check_kinds(
             )));
         }
     }
-    let namespaces = kinds.iter().filter(|k| **k == Some(Kind::Namespace)).count();
+    let namespaces = kinds
+        .iter()
+        .filter(|k| **k == Some(Kind::Namespace))
+        .count();
     if namespaces > 0 && namespaces < kinds.len() {
         return Err(Refusal::new(
             "list namespaces in a command of their own here (kubectl get namespaces)",

@@ -9,10 +9,11 @@ fn map() -> NamespaceMap {
 fn args(command: &str) -> Result<Vec<String>, String> {
     match check(command, &map()) {
         Ok(Approved {
-            plan: Plan::Kubectl {
-                runs,
-                all_namespaces: false,
-            },
+            plan:
+                Plan::Kubectl {
+                    runs,
+                    all_namespaces: false,
+                },
             ..
         }) if runs.len() == 1 => Ok(runs[0].args.clone()),
         Ok(other) => panic!("{command}: unexpected plan {:?}", other.plan),
@@ -64,15 +65,9 @@ fn allowed_commands_run_in_the_sessions_real_namespace() {
             "kubectl delete resourcequota tight -n payments",
             "delete --namespace=ksg-s1-payments resourcequota tight",
         ),
-        (
-            "kubectl top pod -n auth",
-            "top pod --namespace=ksg-s1-auth",
-        ),
+        ("kubectl top pod -n auth", "top pod --namespace=ksg-s1-auth"),
         ("kubectl top node", "top node --namespace=ksg-s1-default"),
-        (
-            "kubectl get nodes",
-            "get --namespace=ksg-s1-default nodes",
-        ),
+        ("kubectl get nodes", "get --namespace=ksg-s1-default nodes"),
         (
             "kubectl get secrets -n auth",
             "get --namespace=ksg-s1-auth secrets",
@@ -89,7 +84,10 @@ fn allowed_commands_run_in_the_sessions_real_namespace() {
             "kubectl get events -n payments --sort-by=.lastTimestamp",
             "get --sort-by=.lastTimestamp --namespace=ksg-s1-payments events",
         ),
-        ("kubectl api-resources", "api-resources --namespace=ksg-s1-default"),
+        (
+            "kubectl api-resources",
+            "api-resources --namespace=ksg-s1-default",
+        ),
         (
             "kubectl auth can-i delete pods -n payments",
             "auth can-i --namespace=ksg-s1-payments delete pods",
@@ -137,9 +135,7 @@ fn values_keep_their_spaces_and_dns_names_point_at_the_session() {
         args("kubectl create deployment probe --image=busybox -n payments -- sleep 3600").unwrap();
     assert_eq!(
         got,
-        split(
-            "create deployment --image=busybox --namespace=ksg-s1-payments probe -- sleep 3600"
-        )
+        split("create deployment --image=busybox --namespace=ksg-s1-payments probe -- sleep 3600")
     );
 }
 
@@ -147,26 +143,47 @@ fn values_keep_their_spaces_and_dns_names_point_at_the_session() {
 fn refusals_name_the_reason() {
     let cases: &[(&str, &str)] = &[
         // Outside the session's namespaces.
-        ("kubectl get pods -n kube-system", "namespace \"kube-system\" is outside this incident"),
-        ("kubectl get pods -n ksg-s1-payments", "namespace \"ksg-s1-payments\" is outside"),
-        ("kubectl get pods -n ksg-s2-payments", "is outside this incident"),
+        (
+            "kubectl get pods -n kube-system",
+            "namespace \"kube-system\" is outside this incident",
+        ),
+        (
+            "kubectl get pods -n ksg-s1-payments",
+            "namespace \"ksg-s1-payments\" is outside",
+        ),
+        (
+            "kubectl get pods -n ksg-s2-payments",
+            "is outside this incident",
+        ),
         (
             "kubectl delete pod x --namespace=other",
             "namespace \"other\" is outside this incident",
         ),
-        ("kubectl get ns kube-system", "namespace \"kube-system\" is outside"),
+        (
+            "kubectl get ns kube-system",
+            "namespace \"kube-system\" is outside",
+        ),
         ("kubectl get ns,pods", "in a command of their own"),
         // Interactive and host-touching verbs (the grammar refuses them).
         ("kubectl exec -it payment-api-1 -n payments -- sh", "exec"),
         ("kubectl attach payment-api-1 -n payments", "attach"),
-        ("kubectl port-forward svc/x 8080:80 -n payments", "port-forward"),
+        (
+            "kubectl port-forward svc/x 8080:80 -n payments",
+            "port-forward",
+        ),
         ("kubectl proxy", "proxy"),
         ("kubectl cp payments/x:/etc/passwd /tmp/p", "cp"),
         ("kubectl edit deploy payment-api -n payments", "edit"),
         ("kubectl cluster-info", "cluster-info is not available here"),
         // Secret values.
-        ("kubectl get secret auth-db-credentials -n auth -o yaml", "secret values are not shown here"),
-        ("kubectl get secrets -n auth -o json", "secret values are not shown here"),
+        (
+            "kubectl get secret auth-db-credentials -n auth -o yaml",
+            "secret values are not shown here",
+        ),
+        (
+            "kubectl get secrets -n auth -o json",
+            "secret values are not shown here",
+        ),
         (
             "kubectl get secret auth-db-credentials -n auth -o jsonpath={.data}",
             "secret values are not shown here",
@@ -187,27 +204,54 @@ fn refusals_name_the_reason() {
             "kubectl label secret x -n auth a=b -o yaml",
             "secret values are not shown here",
         ),
-        ("kubectl set env deploy/x -n auth --list --resolve", "--resolve"),
-        ("kubectl get --raw /api/v1/secrets", "get --raw is not allowed"),
+        (
+            "kubectl set env deploy/x -n auth --list --resolve",
+            "--resolve",
+        ),
+        (
+            "kubectl get --raw /api/v1/secrets",
+            "get --raw is not allowed",
+        ),
         // Cluster-scoped writes.
         ("kubectl create namespace evil", "cluster-scoped write"),
         ("kubectl delete namespace payments", "cluster-scoped"),
         ("kubectl label node node-1 evil=yes", "cluster-scoped"),
         ("kubectl cordon node-1", ""),
-        ("kubectl patch node node-1 -p '{\"spec\":{\"unschedulable\":true}}'", "cluster-scoped"),
+        (
+            "kubectl patch node node-1 -p '{\"spec\":{\"unschedulable\":true}}'",
+            "cluster-scoped",
+        ),
         ("kubectl delete storageclass standard-rwo", "cluster-scoped"),
         // All namespaces on a write.
-        ("kubectl delete pods --all -A", "--all-namespaces is allowed only on reads"),
+        (
+            "kubectl delete pods --all -A",
+            "--all-namespaces is allowed only on reads",
+        ),
         // Credentials and files.
-        ("kubectl get pods --kubeconfig=/root/.kube/config", "--kubeconfig is not allowed"),
-        ("kubectl get pods --context=prod", "--context is not allowed"),
-        ("kubectl get pods --server=https://evil", "--server is not allowed"),
+        (
+            "kubectl get pods --kubeconfig=/root/.kube/config",
+            "--kubeconfig is not allowed",
+        ),
+        (
+            "kubectl get pods --context=prod",
+            "--context is not allowed",
+        ),
+        (
+            "kubectl get pods --server=https://evil",
+            "--server is not allowed",
+        ),
         ("kubectl get pods --token=abc", "--token is not allowed"),
         ("kubectl get pods --as=system:admin", "--as is not allowed"),
         ("kubectl apply -f /etc/passwd", "\"/etc/passwd\""),
         // Kinds the environment does not serve.
-        ("kubectl get clusterroles", "resource type \"clusterroles\" is not available"),
-        ("kubectl delete crd foos.example.com", "is not available here"),
+        (
+            "kubectl get clusterroles",
+            "resource type \"clusterroles\" is not available",
+        ),
+        (
+            "kubectl delete crd foos.example.com",
+            "is not available here",
+        ),
         // Sandbox escapes.
         (
             r#"kubectl patch deploy payment-api -n payments -p '{"spec":{"template":{"spec":{"hostNetwork":true}}}}'"#,
