@@ -185,6 +185,17 @@ async fn two_sessions_share_one_cluster_without_touching_each_other() {
             assert!(gone, "{real} is still there");
         }
     }
+    // Nothing of the sessions is left inside their namespaces either.
+    for session in [&a, &b] {
+        assert!(
+            deployments(session)
+                .list(&Default::default())
+                .await
+                .unwrap()
+                .items
+                .is_empty()
+        );
+    }
     // Tearing down twice is fine.
     a.teardown().await.unwrap();
 }
