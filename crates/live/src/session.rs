@@ -1,0 +1,217 @@
+//! One session's life on a real cluster through kube-rs: create its namespaces and apply the
+//! baseline, wait (with a deadline) until every workload is available, and tear down.
+//!
+//! Applying is create-or-replace for now: the simulator's API server, which the tests stand
+//! in for a cluster, does not serve server-side apply yet.
+
+use std::time::Duration;
+
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::core::v1::Namespace;
+use kube::api::{Api, DeleteParams, DynamicObject, ListParams, PostParams};
+use kube::core::{ApiResource, GroupVersionKind};
+
+use crate::baseline::{self, BaselineError};
+use crate::namespaces::NamespaceMap;
+
+/// Why a session operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    #[error(transparent)]
+    Baseline(#[from] BaselineError),
+    #[error("{kind} {name:?}: {source}")]
+    Apply {
+        kind: String,
+        name: String,
+        source: Box<kube::Error>,
+    },
+    #[error(
+        "{kind} {kind_name:?} has apiVersion {api_version:?}, which this environment does not serve"
+    )]
+    UnknownKind {
+        api_version: String,
+        kind: String,
+        kind_name: String,
+    },
+    #[error("{what}: {source}")]
+    Api {
+        what: String,
+        source: Box<kube::Error>,
+    },
+    #[error(
+        "the session's workloads were not healthy within {deadline:?}; still waiting for: {pending}"
+    )]
+    Unhealthy { deadline: Duration, pending: String },
+    #[error("{0}")]
+    Decode(String),
+}
+
+/// A session's namespaces on a cluster.
+#[derive(Clone)]
+pub struct LiveSession {
+    client: kube::Client,
+    namespaces: NamespaceMap,
+}
+
+impl LiveSession {
+    pub fn new(client: kube::Client, namespaces: NamespaceMap) -> LiveSession {
+        LiveSession { client, namespaces }
+    }
+
+    pub fn namespaces(&self) -> &NamespaceMap {
+        &self.namespaces
+    }
+
+    /// Creates the session's namespaces and applies its baseline objects (create, or replace
+    /// what is there). Returns how many objects were written.
+    pub async fn apply_baseline(&self) -> Result<usize, LiveError> {
+        let objects = baseline::session_objects(&self.namespaces)?;
+        for object in &objects {
+            self.apply(&object.object).await?;
+        }
+        Ok(objects.len())
+    }
+
+    async fn apply(&self, value: &serde_json::Value) -> Result<(), LiveError> {
+        let api_version = value["apiVersion"].as_str().unwrap_or("").to_string();
+        let kind_name = value["kind"].as_str().unwrap_or("").to_string();
+        let name = value["metadata"]["name"].as_str().unwrap_or("").to_string();
+        let Some(kind) = kubectl::manifest::kind_for(&api_version, &kind_name) else {
+            return Err(LiveError::UnknownKind {
+                api_version,
+                kind: kind_name,
+                kind_name: name,
+            });
+        };
+        let gvk = GroupVersionKind::gvk(
+            kind.group(),
+            api_version.rsplit('/').next().unwrap_or(""),
+            kind.name(),
+        );
+        let resource = ApiResource::from_gvk_with_plural(&gvk, kind.plural());
+        let api: Api<DynamicObject> = match value["metadata"]["namespace"].as_str() {
+            Some(ns) => Api::namespaced_with(self.client.clone(), ns, &resource),
+            None => Api::all_with(self.client.clone(), &resource),
+        };
+        let mut object: DynamicObject = serde_json::from_value(value.clone())
+            .map_err(|e| LiveError::Decode(format!("{kind_name} {name:?}: {e}")))?;
+        let failed = |source: kube::Error| LiveError::Apply {
+            kind: kind_name.clone(),
+            name: name.clone(),
+            source: Box::new(source),
+        };
+        match api.create(&PostParams::default(), &object).await {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(status)) if status.is_already_exists() => {
+                let existing = api.get(&name).await.map_err(failed)?;
+                object.metadata.resource_version = existing.metadata.resource_version;
+                // A Service keeps the addresses the cluster allocated to it.
+                if kind == cluster::Kind::Service {
+                    for field in ["clusterIP", "clusterIPs"] {
+                        if object.data["spec"].get(field).is_none()
+                            && let Some(v) = existing.data["spec"].get(field)
+                        {
+                            object.data["spec"][field] = v.clone();
+                        }
+                    }
+                }
+                api.replace(&name, &PostParams::default(), &object)
+                    .await
+                    .map_err(failed)?;
+                Ok(())
+            }
+            Err(e) => Err(failed(e)),
+        }
+    }
+
+    /// Waits until every Deployment and StatefulSet of the session has rolled out its current
+    /// generation and has all its replicas ready, or fails when `deadline` passes, naming what
+    /// is still pending (the original's reset only warned, defect §16.12).
+    pub async fn wait_healthy(&self, deadline: Duration, poll: Duration) -> Result<(), LiveError> {
+        let start = tokio::time::Instant::now();
+        loop {
+            let pending = self.pending().await?;
+            if pending.is_empty() {
+                return Ok(());
+            }
+            if start.elapsed() >= deadline {
+                return Err(LiveError::Unhealthy {
+                    deadline,
+                    pending: pending.join(", "),
+                });
+            }
+            tokio::time::sleep(poll.min(deadline.saturating_sub(start.elapsed()))).await;
+        }
+    }
+
+    /// Workloads not yet available, as `logical/kind/name (ready/wanted)`.
+    async fn pending(&self) -> Result<Vec<String>, LiveError> {
+        let mut pending = Vec::new();
+        for (logical, real) in self.namespaces.pairs() {
+            let api_err = |what: &str| {
+                let what = format!("listing {what} in {real}");
+                move |e: kube::Error| LiveError::Api {
+                    what,
+                    source: Box::new(e),
+                }
+            };
+            let deployments: Api<Deployment> = Api::namespaced(self.client.clone(), real);
+            for d in deployments
+                .list(&ListParams::default())
+                .await
+                .map_err(api_err("deployments"))?
+            {
+                let want = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
+                let status = d.status.clone().unwrap_or_default();
+                let ready = status.ready_replicas.unwrap_or(0);
+                let updated = status.updated_replicas.unwrap_or(0);
+                let observed = status.observed_generation.unwrap_or(0);
+                if ready < want || updated < want || observed < d.metadata.generation.unwrap_or(0) {
+                    pending.push(format!(
+                        "{logical}/deployment/{} ({ready}/{want} ready)",
+                        d.metadata.name.unwrap_or_default()
+                    ));
+                }
+            }
+            let sets: Api<StatefulSet> = Api::namespaced(self.client.clone(), real);
+            for s in sets
+                .list(&ListParams::default())
+                .await
+                .map_err(api_err("statefulsets"))?
+            {
+                let want = s.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
+                let ready = s
+                    .status
+                    .as_ref()
+                    .and_then(|s| s.ready_replicas)
+                    .unwrap_or(0);
+                if ready < want {
+                    pending.push(format!(
+                        "{logical}/statefulset/{} ({ready}/{want} ready)",
+                        s.metadata.name.unwrap_or_default()
+                    ));
+                }
+            }
+        }
+        Ok(pending)
+    }
+
+    /// Deletes the session's namespaces (a real cluster deletes their contents with them).
+    /// Namespaces already gone are fine.
+    pub async fn teardown(&self) -> Result<(), LiveError> {
+        let api: Api<Namespace> = Api::all(self.client.clone());
+        for (_, real) in self.namespaces.pairs() {
+            match api.delete(real, &DeleteParams::background()).await {
+                Ok(_) => {}
+                Err(kube::Error::Api(status)) if status.is_not_found() => {}
+                Err(e) => {
+                    return Err(LiveError::Api {
+                        what: format!("deleting namespace {real}"),
+                        source: Box::new(e),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
