@@ -219,11 +219,22 @@ mod tests {
     }
 
     #[test]
-    fn only_the_simulated_mode_is_accepted() {
-        let e = config(&parse(&["--mode", "adversarial"])).expect_err("refused");
-        assert!(e.to_string().contains("simulated"), "{e}");
+    fn bad_values_are_refused() {
         assert!(config(&parse(&["--max-steps", "0"])).is_err());
         assert!(config(&parse(&["--eval-min-difficulty", "2"])).is_err());
+        assert!(config(&parse(&["--max-sessions", "0"])).is_err());
+        // GYM_MODE takes the original's values only.
+        let all = ["serve", "--mode", "simulated"];
+        assert!(Cli::try_parse_from(all).is_err());
+    }
+
+    #[test]
+    fn the_llm_layers_are_off_unless_asked_for() {
+        let standard = hooks(&parse(&[])).expect("standard mode");
+        assert!(standard.client.is_none() && !standard.adversarial);
+        assert_eq!(standard.judge_weight, None);
+        let e = hooks(&parse(&["--llm-judge-weight", "1.5"])).expect_err("out of range");
+        assert!(e.to_string().contains("LLM_JUDGE_WEIGHT"), "{e}");
     }
 
     #[test]
