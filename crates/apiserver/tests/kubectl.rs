@@ -474,9 +474,13 @@ fn requests_without_the_right_token_are_refused() {
         apiserver::kubeconfig_yaml(&server, Some(&s.ca), Some("wrong-token")),
     )
     .unwrap();
+    // A discovery cache of its own: the shared one may hold another test server's documents
+    // for this port, and kubectl then words the refusal differently.
     let out = Command::new("kubectl")
         .arg("--kubeconfig")
         .arg(&wrong)
+        .arg("--cache-dir")
+        .arg(s.dir.path().join("cache"))
         .args(["get", "pods"])
         .output()
         .unwrap();
