@@ -2,7 +2,7 @@
 //! decide which command lines are valid: long and short forms, `=` and attached values, grouped
 //! boolean shorthands, optional values (`NoOptDefVal`), `--` and the exact error texts.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::golang;
 
@@ -92,32 +92,33 @@ pub enum Value {
 /// one of the same name, as cobra's `AddFlagSet` does).
 pub struct FlagSet<'a> {
     pub flags: Vec<&'a FlagSpec>,
+    /// Position in `flags` by name: verbs look up dozens of flags per command line.
+    by_name: HashMap<&'a str, usize>,
 }
 
 impl<'a> FlagSet<'a> {
     pub fn new(groups: &[&'a [FlagSpec]]) -> Self {
         let mut flags: Vec<&'a FlagSpec> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
+        let mut by_name = HashMap::new();
         for group in groups {
             for f in group.iter() {
-                if seen.insert(f.name) {
+                if !by_name.contains_key(f.name) {
+                    by_name.insert(f.name, flags.len());
                     flags.push(f);
                 }
             }
         }
-        FlagSet { flags }
+        FlagSet { flags, by_name }
     }
 
     /// kubectl installs `WordSepNormalizeFunc`: `--all_namespaces` is `--all-namespaces`.
     pub fn lookup(&self, name: &str) -> Option<&'a FlagSpec> {
-        let normal = |b: u8| if b == b'_' { b'-' } else { b };
-        self.flags.iter().copied().find(|f| {
-            f.name.len() == name.len()
-                && f.name
-                    .bytes()
-                    .zip(name.bytes())
-                    .all(|(a, b)| a == normal(b))
-        })
+        let found = if name.contains('_') {
+            self.by_name.get(name.replace('_', "-").as_str())
+        } else {
+            self.by_name.get(name)
+        };
+        found.map(|&i| self.flags[i])
     }
 
     pub fn lookup_short(&self, c: u8) -> Option<&'a FlagSpec> {
