@@ -4,6 +4,8 @@
 //!
 //! The table's LAST SEEN column is computed by the client from its clock: here, the simulated one.
 
+use std::borrow::Cow;
+
 use cluster::k8s_openapi::api::core::v1::Event;
 use cluster::{Cluster, SimTime};
 use serde_json::Value;
@@ -58,7 +60,7 @@ pub fn events(cluster: &Cluster, inv: &Invocation) -> Output {
         cluster.list_in::<Event>(&ns).map(|e| e.as_ref()).collect()
     };
     let types: Vec<String> = inv.flags.types.clone();
-    let mut events: Vec<&Event> = listed
+    let events: Vec<&Event> = listed
         .into_iter()
         .filter(|e| {
             for_object.as_ref().is_none_or(|(kind, name)| {
@@ -86,7 +88,7 @@ pub fn events(cluster: &Cluster, inv: &Invocation) -> Output {
             exit_code: 0,
         };
     }
-    crate::gosort::sort(&mut events, |a, b| event_time(a) < event_time(b));
+    let events = by_time(events);
     let stdout = match format {
         None => table(&events, cluster.now(), all, inv.flags.no_headers),
         // The name printer prints nothing for kubectl's typed EventList.
@@ -122,13 +124,20 @@ pub fn events(cluster: &Cluster, inv: &Invocation) -> Output {
 /// cells, with columns as wide as those rows need. Only those rows are rendered, so a summary of
 /// a long-running cluster costs what it shows.
 pub fn latest_table(cluster: &Cluster, count: usize) -> String {
-    let mut events: Vec<&Event> = cluster.list::<Event>().map(|e| e.as_ref()).collect();
+    let events = by_time(cluster.list::<Event>().map(|e| e.as_ref()).collect());
     if events.is_empty() {
         return String::new();
     }
-    crate::gosort::sort(&mut events, |a, b| event_time(a) < event_time(b));
     let latest = &events[events.len().saturating_sub(count)..];
     table(latest, cluster.now(), true, false)
+}
+
+/// Events in the order kubectl sorts them (Go's unstable `sort.Sort` by last occurrence), each
+/// keyed once: the sort compares every event many times.
+fn by_time(events: Vec<&Event>) -> Vec<&Event> {
+    let mut keyed: Vec<(i64, &Event)> = events.into_iter().map(|e| (event_time(e), e)).collect();
+    crate::gosort::sort(&mut keyed, |a, b| a.0 < b.0);
+    keyed.into_iter().map(|(_, e)| e).collect()
 }
 
 /// When the event last happened, in microseconds, as the client decodes it (a `metav1.Time`
@@ -198,56 +207,45 @@ fn interval(e: &Event, now: SimTime) -> String {
 }
 
 /// kubectl's `printers.GetNewTabWriter`: minimum width 6, padding 3, the last cell as is.
+fn text(s: &Option<String>) -> Cow<'_, str> {
+    Cow::Borrowed(s.as_deref().unwrap_or_default())
+}
+
 fn table(events: &[&Event], now: SimTime, all: bool, no_headers: bool) -> String {
-    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut rows: Vec<Vec<Cow<'_, str>>> = Vec::with_capacity(events.len() + 1);
     if !no_headers {
-        let mut h: Vec<String> = Vec::new();
+        let mut h: Vec<Cow<'_, str>> = Vec::with_capacity(6);
         if all {
             h.push("NAMESPACE".into());
         }
         h.extend(
             ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
-                .iter()
-                .map(|s| s.to_string()),
+                .into_iter()
+                .map(Cow::Borrowed),
         );
         rows.push(h);
     }
     for e in events {
-        let mut r: Vec<String> = Vec::new();
+        let mut r: Vec<Cow<'_, str>> = Vec::with_capacity(6);
         if all {
-            r.push(e.metadata.namespace.clone().unwrap_or_default());
+            r.push(text(&e.metadata.namespace));
         }
-        r.push(interval(e, now));
-        r.push(e.type_.clone().unwrap_or_default());
-        r.push(e.reason.clone().unwrap_or_default());
-        r.push(format!(
-            "{}/{}",
-            e.involved_object.kind.clone().unwrap_or_default(),
-            e.involved_object.name.clone().unwrap_or_default()
-        ));
-        r.push(e.message.clone().unwrap_or_default().trim().to_string());
+        r.push(interval(e, now).into());
+        r.push(text(&e.type_));
+        r.push(text(&e.reason));
+        r.push(
+            format!(
+                "{}/{}",
+                e.involved_object.kind.as_deref().unwrap_or_default(),
+                e.involved_object.name.as_deref().unwrap_or_default()
+            )
+            .into(),
+        );
+        r.push(e.message.as_deref().unwrap_or_default().trim().into());
         rows.push(r);
     }
-    let columns = rows.first().map_or(0, Vec::len);
-    let mut widths = vec![0usize; columns];
-    for r in &rows {
-        for (i, cell) in r.iter().enumerate().take(columns.saturating_sub(1)) {
-            widths[i] = widths[i].max(cell.chars().count() + 3).max(6);
-        }
-    }
-    let mut text = String::new();
-    for r in &rows {
-        for (i, cell) in r.iter().enumerate() {
-            if i + 1 == r.len() {
-                text.push_str(cell);
-            } else {
-                text.push_str(cell);
-                text.push_str(&" ".repeat(widths[i] - cell.chars().count()));
-            }
-        }
-        text.push('\n');
-    }
-    text
+    // The tab writer's settings are `kubectl get`'s.
+    crate::human::align(&rows)
 }
 
 // ----- the typed EventList, as Go's encoder orders it --------------------------------------------

@@ -1,6 +1,7 @@
 //! `kubectl get` in process: the same Tables the API server builds, rendered as kubectl renders
 //! them, and kubectl's messages for empty results and missing objects.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use cluster::selectors::{FieldQuery, LabelQuery};
@@ -318,7 +319,12 @@ impl KindVisitor for Collect<'_> {
                 .map(|o| Row {
                     cells: table::cells(kind, o.as_ref() as &dyn std::any::Any, now),
                     namespace: o.metadata().namespace.clone().unwrap_or_default(),
-                    labels: o.metadata().labels.clone().unwrap_or_default(),
+                    // Only `--show-labels` and `-L` print them.
+                    labels: if self.req.show_labels || !self.req.label_columns.is_empty() {
+                        o.metadata().labels.clone().unwrap_or_default()
+                    } else {
+                        BTreeMap::new()
+                    },
                 })
                 .collect(),
             names: selected

@@ -2,6 +2,7 @@
 //! columns it keeps, the ones it adds (NAMESPACE, LABELS, `-L` label columns), the `kind/name`
 //! prefix, and its tab-writer alignment (three spaces between columns, no trailing padding).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
@@ -44,46 +45,64 @@ pub fn cell_text(v: &Value) -> String {
     }
 }
 
+/// A cell's text, borrowed where the cell already is one.
+fn cell_str(v: &Value) -> Cow<'_, str> {
+    match v {
+        Value::String(s) => Cow::Borrowed(s),
+        other => Cow::Owned(cell_text(other)),
+    }
+}
+
 /// The header and data lines, cells separated by tabs, before alignment.
-pub fn lines(columns: &[ColumnDefinition], rows: &[Row], opts: &Options) -> Vec<Vec<String>> {
+pub fn lines<'a>(
+    columns: &[ColumnDefinition],
+    rows: &'a [Row],
+    opts: &Options,
+) -> Vec<Vec<Cow<'a, str>>> {
     let shown: Vec<usize> = columns
         .iter()
         .enumerate()
         .filter(|(_, c)| opts.wide || c.priority == 0)
         .map(|(i, _)| i)
         .collect();
+    let width = shown.len()
+        + usize::from(opts.namespace_column)
+        + opts.label_columns.len()
+        + usize::from(opts.show_labels);
     let mut out = Vec::with_capacity(rows.len() + 1);
     if !opts.no_headers {
-        let mut header = Vec::new();
+        let mut header: Vec<Cow<'a, str>> = Vec::with_capacity(width);
         if opts.namespace_column {
-            header.push("NAMESPACE".to_string());
+            header.push("NAMESPACE".into());
         }
-        header.extend(shown.iter().map(|&i| columns[i].name.to_uppercase()));
-        header.extend(opts.label_columns.iter().map(|l| label_column_header(l)));
+        header.extend(shown.iter().map(|&i| columns[i].name.to_uppercase().into()));
+        header.extend(
+            opts.label_columns
+                .iter()
+                .map(|l| label_column_header(l).into()),
+        );
         if opts.show_labels {
-            header.push("LABELS".to_string());
+            header.push("LABELS".into());
         }
         out.push(header);
     }
     for row in rows {
-        let mut line = Vec::new();
+        let mut line: Vec<Cow<'a, str>> = Vec::with_capacity(width);
         if opts.namespace_column {
-            line.push(row.namespace.clone());
+            line.push(Cow::Borrowed(&row.namespace));
         }
         for &i in &shown {
-            let mut text = row.cells.get(i).map(cell_text).unwrap_or_default();
-            if i == 0
-                && let Some(prefix) = &opts.kind_prefix
-            {
-                text = format!("{prefix}/{text}");
+            let text = row.cells.get(i).map(cell_str).unwrap_or_default();
+            match &opts.kind_prefix {
+                Some(prefix) if i == 0 => line.push(format!("{prefix}/{text}").into()),
+                _ => line.push(text),
             }
-            line.push(text);
         }
         for key in &opts.label_columns {
-            line.push(row.labels.get(key).cloned().unwrap_or_default());
+            line.push(row.labels.get(key).map_or(Cow::Borrowed(""), |v| Cow::Borrowed(v)));
         }
         if opts.show_labels {
-            line.push(format_labels(&row.labels));
+            line.push(format_labels(&row.labels).into());
         }
         out.push(line);
     }
@@ -112,28 +131,47 @@ const MIN_WIDTH: usize = 6;
 
 /// Aligns cells like Go's tabwriter with kubectl's settings (min width 0, padding 3, spaces):
 /// every column but the last is padded to its widest cell plus three spaces.
-pub fn align(lines: &[Vec<String>]) -> String {
+pub fn align<S: AsRef<str>>(lines: &[Vec<S>]) -> String {
     let columns = lines.iter().map(Vec::len).max().unwrap_or(0);
     let mut widths = vec![0usize; columns];
+    // Each padded cell's width in characters, in order: counted once.
+    let mut counts: Vec<usize> = Vec::new();
+    let mut bytes = 0;
     for line in lines {
         for (i, cell) in line.iter().enumerate() {
+            let cell = cell.as_ref();
+            bytes += cell.len();
             if i + 1 < line.len() {
-                widths[i] = widths[i].max(cell.chars().count());
+                let n = cell.chars().count();
+                widths[i] = widths[i].max(n);
+                counts.push(n);
             }
         }
     }
-    let mut out = String::new();
+    let row_width: usize = widths.iter().map(|w| (w + PADDING).max(MIN_WIDTH)).sum();
+    let mut out = String::with_capacity(bytes.max(row_width * lines.len()) + lines.len());
+    let mut counts = counts.into_iter();
     for line in lines {
         for (i, cell) in line.iter().enumerate() {
-            out.push_str(cell);
+            out.push_str(cell.as_ref());
             if i + 1 < line.len() {
-                let pad = (widths[i] + PADDING).max(MIN_WIDTH) - cell.chars().count();
-                out.extend(std::iter::repeat_n(' ', pad));
+                let n = counts.next().unwrap_or(0);
+                pad(&mut out, (widths[i] + PADDING).max(MIN_WIDTH) - n);
             }
         }
         out.push('\n');
     }
     out
+}
+
+/// Appends `n` spaces.
+pub(crate) fn pad(out: &mut String, mut n: usize) {
+    const SPACES: &str = "                                                                ";
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.push_str(&SPACES[..k]);
+        n -= k;
+    }
 }
 
 /// The whole printed table.
