@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use cluster::Cluster;
@@ -361,8 +361,9 @@ struct Prepared {
     scope: Scope,
     summary: String,
     /// What the collateral check reports before the agent acts: the faults' own changes (a
-    /// dependency scaled down), never charged to the agent.
-    faults_own_damage: BTreeSet<String>,
+    /// dependency scaled down), never charged to the agent. Worked out on the first step that
+    /// changes something: most resets are followed by reads only for a while, or for good.
+    faults_own_damage: OnceLock<BTreeSet<String>>,
     /// The design's name, for an incident the designer composed.
     designed: Option<String>,
 }
@@ -490,9 +491,7 @@ impl Environment {
     ) -> Prepared {
         let summary = status_summary(&mut cluster, self.config.summary_events);
         Prepared {
-            faults_own_damage: grading::collateral_together(&scenario.incidents, &cluster)
-                .into_iter()
-                .collect(),
+            faults_own_damage: OnceLock::new(),
             scope: Scope::of(&scenario),
             cluster,
             scenario,
@@ -698,7 +697,7 @@ struct Episode {
     last_verdict: Option<Verdict>,
     /// Whether any change has been made: before that nothing can be resolved.
     changed: bool,
-    /// Damage seen so far, the faults' own included.
+    /// Damage seen so far, the faults' own included (empty until the first change).
     collateral: BTreeSet<String>,
     /// The best diagnosis quality paid per fault.
     diagnosed: Vec<u8>,
@@ -716,10 +715,23 @@ struct Episode {
 impl Episode {
     /// Damage the agent did, named.
     fn damage(&self) -> Vec<String> {
+        if self.collateral.is_empty() {
+            return Vec::new();
+        }
         self.collateral
-            .difference(&self.prepared.faults_own_damage)
+            .difference(self.prepared.faults_own_damage())
             .cloned()
             .collect()
+    }
+}
+
+impl Prepared {
+    fn faults_own_damage(&self) -> &BTreeSet<String> {
+        self.faults_own_damage.get_or_init(|| {
+            grading::collateral_together(&self.scenario.incidents, &self.cluster)
+                .into_iter()
+                .collect()
+        })
     }
 }
 
@@ -771,7 +783,7 @@ impl Session {
             phases: PhaseTracker::default(),
             last_verdict: None,
             changed: false,
-            collateral: prepared.faults_own_damage.clone(),
+            collateral: BTreeSet::new(),
             diagnosed: vec![0; prepared.scenario.incidents.len()],
             total: 0.0,
             resolved: false,
@@ -899,6 +911,9 @@ impl Session {
         };
 
         if mutated && parsed.mutates() {
+            if !ep.changed {
+                ep.collateral = ep.prepared.faults_own_damage().clone();
+            }
             ep.changed = true;
             let damage = grading::collateral_together(&ep.prepared.scenario.incidents, &ep.cluster);
             let new = damage
