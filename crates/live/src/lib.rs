@@ -11,11 +11,13 @@
 
 pub mod baseline;
 pub mod connect;
+pub mod executor;
 pub mod kubeconfig;
 pub mod namespaces;
 pub mod policy;
 pub mod session;
 
 pub use connect::{ConnectError, ConnectionSource};
+pub use executor::{Executor, Limits};
 pub use namespaces::{NamespaceMap, SessionId};
 pub use policy::{Approved, KubectlRun, Plan, Refusal, check};
