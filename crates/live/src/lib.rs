@@ -12,6 +12,7 @@
 pub mod baseline;
 pub mod connect;
 pub mod executor;
+pub mod faults;
 pub mod kubeconfig;
 pub mod namespaces;
 pub mod policy;

@@ -14,6 +14,18 @@ use kube::core::{ApiResource, GroupVersionKind};
 use crate::baseline::{self, BaselineError};
 use crate::namespaces::NamespaceMap;
 
+/// Kinds a reset removes when the baseline does not hold them.
+const PRUNED_KINDS: &[cluster::Kind] = &[
+    cluster::Kind::Deployment,
+    cluster::Kind::StatefulSet,
+    cluster::Kind::Service,
+    cluster::Kind::ConfigMap,
+    cluster::Kind::Secret,
+    cluster::Kind::NetworkPolicy,
+    cluster::Kind::ResourceQuota,
+    cluster::Kind::Pod,
+];
+
 /// Why a session operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum LiveError {
@@ -44,6 +56,19 @@ pub enum LiveError {
     Unhealthy { deadline: Duration, pending: String },
     #[error("{0}")]
     Decode(String),
+    #[error("the session's namespaces were not gone within {deadline:?}: {namespaces}")]
+    Lingering {
+        deadline: Duration,
+        namespaces: String,
+    },
+    #[error(transparent)]
+    Fault(gym::CatalogueError),
+    #[error(
+        "fault {fault} changes {object}, a cluster-scoped object every session shares; the live backend injects only faults inside the session's namespaces"
+    )]
+    SharedObject { fault: String, object: String },
+    #[error("fault {fault} was written to the cluster but no symptom showed within {deadline:?}")]
+    Unobservable { fault: String, deadline: Duration },
 }
 
 /// A session's namespaces on a cluster.
@@ -56,6 +81,10 @@ pub struct LiveSession {
 impl LiveSession {
     pub fn new(client: kube::Client, namespaces: NamespaceMap) -> LiveSession {
         LiveSession { client, namespaces }
+    }
+
+    pub fn client(&self) -> &kube::Client {
+        &self.client
     }
 
     pub fn namespaces(&self) -> &NamespaceMap {
@@ -194,6 +223,117 @@ impl LiveSession {
             }
         }
         Ok(pending)
+    }
+
+    /// Resets the session to the baseline: applies it, deletes what the baseline does not hold
+    /// (objects a fault or the agent created), and waits until every workload is available,
+    /// failing with a clear error when `deadline` passes.
+    pub async fn reset(&self, deadline: Duration) -> Result<(), LiveError> {
+        let start = tokio::time::Instant::now();
+        self.apply_baseline().await?;
+        self.prune().await?;
+        let left = deadline.saturating_sub(start.elapsed());
+        self.wait_healthy(left, Duration::from_millis(500))
+            .await
+            .map_err(|e| match e {
+                LiveError::Unhealthy { pending, .. } => LiveError::Unhealthy { deadline, pending },
+                e => e,
+            })
+    }
+
+    /// Deletes the objects of the session's namespaces that the baseline does not hold, of the
+    /// kinds faults and agents create; pods only when no controller owns them.
+    async fn prune(&self) -> Result<(), LiveError> {
+        use std::collections::BTreeSet;
+        let objects = baseline::session_objects(&self.namespaces)?;
+        let wanted: BTreeSet<(String, String, String)> = objects
+            .iter()
+            .map(|o| {
+                (
+                    o.object["kind"].as_str().unwrap_or("").to_string(),
+                    o.object["metadata"]["namespace"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string(),
+                    o.object["metadata"]["name"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string(),
+                )
+            })
+            .collect();
+        for kind in PRUNED_KINDS {
+            let resource = crate::faults::resource(*kind);
+            for (_, real) in self.namespaces.pairs() {
+                let api: Api<DynamicObject> =
+                    Api::namespaced_with(self.client.clone(), real, &resource);
+                let list = api
+                    .list(&ListParams::default())
+                    .await
+                    .map_err(|e| LiveError::Api {
+                        what: format!("listing {} in {real}", kind.plural()),
+                        source: Box::new(e),
+                    })?;
+                for item in list.items {
+                    let name = item.metadata.name.clone().unwrap_or_default();
+                    let key = (kind.name().to_string(), real.to_string(), name.clone());
+                    let cluster_made = (*kind == cluster::Kind::ConfigMap
+                        && name == "kube-root-ca.crt")
+                        || item.data["type"] == "kubernetes.io/service-account-token"
+                        || (*kind == cluster::Kind::Pod
+                            && item
+                                .metadata
+                                .owner_references
+                                .as_ref()
+                                .is_some_and(|r| !r.is_empty()));
+                    if wanted.contains(&key) || cluster_made {
+                        continue;
+                    }
+                    tracing::info!(kind = kind.name(), namespace = real, %name, "reset removes");
+                    match api.delete(&name, &DeleteParams::background()).await {
+                        Ok(_) => {}
+                        Err(kube::Error::Api(status)) if status.is_not_found() => {}
+                        Err(e) => {
+                            return Err(LiveError::Api {
+                                what: format!("deleting {} {real}/{name}", kind.name()),
+                                source: Box::new(e),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// [`teardown`](Self::teardown), then waits until the namespaces are gone (a real cluster
+    /// finalizes their contents first), failing when `deadline` passes.
+    pub async fn teardown_and_wait(&self, deadline: Duration) -> Result<(), LiveError> {
+        self.teardown().await?;
+        let start = tokio::time::Instant::now();
+        let api: Api<Namespace> = Api::all(self.client.clone());
+        loop {
+            let mut left = Vec::new();
+            for (_, real) in self.namespaces.pairs() {
+                let found = api.get_opt(real).await.map_err(|e| LiveError::Api {
+                    what: format!("reading namespace {real}"),
+                    source: Box::new(e),
+                })?;
+                if found.is_some() {
+                    left.push(real.to_string());
+                }
+            }
+            if left.is_empty() {
+                return Ok(());
+            }
+            if start.elapsed() >= deadline {
+                return Err(LiveError::Lingering {
+                    deadline,
+                    namespaces: left.join(", "),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
     }
 
     /// Deletes the session's namespaces (a real cluster deletes their contents with them).
