@@ -6,7 +6,8 @@
 //! - **Injection.** The fault is injected by [`CatalogueFault::inject`] into a simulated twin of
 //!   the session (the baseline world a reset restores), which also proves the symptom shows. The
 //!   twin's object changes (desired state only: specs, data, labels; objects created and
-//!   deleted; pods evicted) are then written to the session's namespaces. A fault that would
+//!   deleted; pods evicted) are then written to the session's namespaces, with server-side
+//!   apply under the environment's field manager so that a reset undoes them. A fault that would
 //!   change a cluster-scoped object (a node, a storage class) is refused: those are shared with
 //!   every other session. The incident's "before" is the live picture taken before the writes.
 //! - **Grading.** [`grading::grade_instant`] on a picture now; when that holds, a second picture
@@ -19,7 +20,7 @@ use std::time::Duration;
 use cluster::{Cluster, Kind, TypedObject};
 use gym::catalogue::{CatalogueFault, Incident};
 use gym::{Grade, grading};
-use kube::api::{Api, DeleteParams, DynamicObject, ListParams, PostParams};
+use kube::api::{Api, DeleteParams, DynamicObject, ListParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::Value;
 
@@ -359,31 +360,17 @@ impl LiveSession {
         let map = self.namespaces();
         match change {
             Change::Write { kind, object } => {
-                let object = to_real(object, map)?;
-                let (ns, name) = key(&object);
-                let api = self.api(*kind, &ns);
-                let failed = |e: kube::Error| LiveError::Apply {
-                    kind: kind.name().to_string(),
-                    name: name.clone(),
-                    source: Box::new(e),
-                };
-                let body: DynamicObject = decode(&object)?;
-                match api.get_opt(&name).await.map_err(failed)? {
-                    None => {
-                        api.create(&PostParams::default(), &body)
-                            .await
-                            .map_err(failed)?;
-                    }
-                    Some(live) => {
-                        let mut merged = serde_json::to_value(&live)
-                            .map_err(|e| LiveError::Decode(e.to_string()))?;
-                        set_desired(&mut merged, &object, *kind);
-                        let merged: DynamicObject = decode(&merged)?;
-                        api.replace(&name, &PostParams::default(), &merged)
-                            .await
-                            .map_err(failed)?;
-                    }
+                let mut object = to_real(object, map)?;
+                // The cluster allocated the Service's addresses; the twin's are its own.
+                if *kind == Kind::Service
+                    && let Some(spec) = object.get_mut("spec").and_then(Value::as_object_mut)
+                {
+                    spec.remove("clusterIP");
+                    spec.remove("clusterIPs");
                 }
+                // Under the environment's field manager: the next reset's apply removes what
+                // this write added.
+                self.apply(&object).await?;
             }
             Change::Delete {
                 kind,
@@ -454,47 +441,6 @@ fn cluster_scoped(change: &Change) -> Option<String> {
         }
         _ => None,
     }
-}
-
-/// Sets the desired state of `want` on `live`: every top-level field but metadata and status,
-/// and the labels and annotations. A Service keeps the addresses the cluster gave it.
-fn set_desired(live: &mut Value, want: &Value, kind: Kind) {
-    let keep_ips: Vec<(String, Value)> = if kind == Kind::Service {
-        ["clusterIP", "clusterIPs"]
-            .iter()
-            .filter_map(|f| Some((f.to_string(), live["spec"].get(*f)?.clone())))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let Some(obj) = live.as_object_mut() else {
-        return;
-    };
-    obj.retain(|k, _| matches!(k.as_str(), "apiVersion" | "kind" | "metadata" | "status"));
-    if let Some(want) = want.as_object() {
-        for (k, v) in want {
-            if !matches!(k.as_str(), "apiVersion" | "kind" | "metadata" | "status") {
-                obj.insert(k.clone(), v.clone());
-            }
-        }
-    }
-    for field in ["labels", "annotations"] {
-        match want["metadata"].get(field) {
-            Some(v) => live["metadata"][field] = v.clone(),
-            None => {
-                if let Some(m) = live["metadata"].as_object_mut() {
-                    m.remove(field);
-                }
-            }
-        }
-    }
-    for (f, v) in keep_ips {
-        live["spec"][f] = v;
-    }
-}
-
-fn decode(value: &Value) -> Result<DynamicObject, LiveError> {
-    serde_json::from_value(value.clone()).map_err(|e| LiveError::Decode(e.to_string()))
 }
 
 /// A live object in the session's logical names, typed for the picture.

@@ -130,6 +130,14 @@ async fn two_sessions_reset_break_fix_grade_and_tear_down_on_one_cluster() {
         "{broken:?}"
     );
 
+    // A wait that misses its deadline fails, naming what is pending.
+    let late = a
+        .wait_healthy(Duration::from_millis(300))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(late.contains("payments/deployment/payment-api"), "{late}");
+
     // A fault that would change a shared, cluster-scoped object is refused.
     let shared: gym::CatalogueFault = "missing-storage-class:payments/payment-db".parse().unwrap();
     let err = b.inject(&shared, 9, timing).await.unwrap_err();
@@ -224,6 +232,24 @@ async fn two_sessions_reset_break_fix_grade_and_tear_down_on_one_cluster() {
             tokio::time::sleep(Duration::from_millis(500)).await;
         };
         assert!(grade.resolved, "{grade:?}");
+
+        // A reset restores the baseline: the agent's limit goes back, what it created goes.
+        let created = agent
+            .execute(
+                "kubectl create configmap notes -n payments --from-literal=a=b",
+                map,
+            )
+            .await;
+        assert_eq!(created.exit_code, 0, "{}", created.stderr);
+        a.reset(deadline).await.unwrap();
+        assert_eq!(
+            limit(deployments(&a).get("payment-api").await.unwrap()),
+            b_limit
+        );
+        let gone = agent
+            .execute("kubectl get configmap notes -n payments", map)
+            .await;
+        assert!(gone.stderr.contains("NotFound"), "{}", gone.stderr);
     }
 
     // Teardown leaves nothing behind: the namespaces go through Terminating and are gone.
