@@ -11,12 +11,14 @@
 
 pub mod baseline;
 pub mod connect;
+pub mod episode;
 pub mod executor;
 pub mod faults;
 pub mod kubeconfig;
 pub mod namespaces;
 pub mod policy;
 pub mod session;
+pub mod sweep;
 
 pub use connect::{ConnectError, ConnectionSource};
 pub use executor::{Executor, Limits};
