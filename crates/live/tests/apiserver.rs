@@ -252,6 +252,13 @@ async fn two_sessions_reset_break_fix_grade_and_tear_down_on_one_cluster() {
         assert!(gone.stderr.contains("NotFound"), "{}", gone.stderr);
     }
 
+    // A session whose server went away before its teardown: the sweep finds it by label.
+    let orphan = LiveSession::new(
+        client.clone(),
+        NamespaceMap::new(SessionId::new("c3").unwrap()),
+    );
+    orphan.apply_baseline().await.unwrap();
+
     // Teardown leaves nothing behind: the namespaces go through Terminating and are gone.
     let (ta, tb) = tokio::join!(
         a.teardown_and_wait(Duration::from_secs(60)),
@@ -272,6 +279,35 @@ async fn two_sessions_reset_break_fix_grade_and_tear_down_on_one_cluster() {
                 .items
                 .is_empty()
         );
+    }
+    let listed = live::sweep::Sweep {
+        dry_run: true,
+        ..Default::default()
+    }
+    .run(&client)
+    .await
+    .unwrap();
+    let orphans: Vec<String> = orphan
+        .namespaces()
+        .pairs()
+        .map(|(_, r)| r.to_string())
+        .collect();
+    assert_eq!(listed, orphans, "only the orphan's namespaces are left");
+    assert!(
+        namespaces.get_opt(&orphans[0]).await.unwrap().is_some(),
+        "a dry run deletes nothing"
+    );
+    let swept = live::sweep::Sweep::default().run(&client).await.unwrap();
+    assert_eq!(swept, orphans);
+    let start = std::time::Instant::now();
+    for name in &orphans {
+        while namespaces.get_opt(name).await.unwrap().is_some() {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "the sweep left {name}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
     let owned = namespaces
         .list(&ListParams::default().labels("app.kubernetes.io/managed-by=kube-sre-gym"))
