@@ -438,6 +438,75 @@ mod tests {
         assert_eq!(out.stderr, "");
     }
 
+    /// A stand-in for kubectl: a script.
+    #[cfg(unix)]
+    fn script(dir: &std::path::Path, body: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join("fake-kubectl");
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn output_is_cut_at_the_limit_and_slow_commands_are_stopped() {
+        let dir = tempfile::tempdir().unwrap();
+        // Prints its arguments forever: the output bound must end it.
+        let chatty = script(dir.path(), r#"while :; do echo "$@"; done"#);
+        let executor = Executor::new("/nonexistent/kubeconfig")
+            .with_program(&chatty)
+            .with_limits(Limits {
+                timeout: Duration::from_secs(10),
+                max_output_bytes: 1000,
+            });
+        let out = executor
+            .execute("kubectl get pods -n payments", &map())
+            .await;
+        assert!(
+            out.stdout.ends_with("... output cut at 1000 bytes\n"),
+            "{out:?}"
+        );
+        assert!(out.stdout.len() < 1100);
+        // The binary got the real namespace; the agent reads the logical one.
+        assert!(
+            out.stdout
+                .starts_with("--kubeconfig=/nonexistent/kubeconfig get --namespace=payments"),
+            "{out:?}"
+        );
+
+        let sleepy = dir.path().join("sleepy");
+        std::fs::rename(script(dir.path(), "sleep 30"), &sleepy).unwrap();
+        let executor = Executor::new("/nonexistent/kubeconfig")
+            .with_program(&sleepy)
+            .with_limits(Limits {
+                timeout: Duration::from_millis(300),
+                max_output_bytes: 1000,
+            });
+        let started = std::time::Instant::now();
+        let out = executor
+            .execute("kubectl get pods -n payments", &map())
+            .await;
+        assert_eq!(out.exit_code, 124, "{out:?}");
+        assert!(out.stderr.contains("did not finish"), "{out:?}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[tokio::test]
+    async fn refusals_run_nothing() {
+        let executor =
+            Executor::new("/nonexistent/kubeconfig").with_program("/nonexistent/kubectl");
+        let out = executor
+            .execute("kubectl get pods -n kube-system", &map())
+            .await;
+        assert_eq!(out.exit_code, 1);
+        assert!(
+            out.stderr.contains("outside this incident"),
+            "{}",
+            out.stderr
+        );
+    }
+
     #[test]
     fn json_lists_are_one_list_with_logical_namespaces() {
         let a = r#"{"apiVersion":"v1","kind":"List","items":[{"kind":"Pod","metadata":{"name":"a","namespace":"ksg-s1-auth"}}]}"#;
