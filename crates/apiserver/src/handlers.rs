@@ -373,6 +373,9 @@ impl Handle<'_> {
 
     fn patch<T: Stored + Schema>(&self, ns: &str, name: &str, status_only: bool) -> Handled {
         let kind = T::OBJECT_KIND;
+        if crate::apply::is_apply(&self.req.content_type) && !status_only {
+            return self.server_side_apply::<T>(ns, name);
+        }
         let patch_type = kubectl::patch::PatchType::from_content_type(&self.req.content_type)
             .ok_or_else(|| {
                 status::unsupported_media_type(&self.req.content_type, status::PATCH_MEDIA_TYPES)
@@ -420,6 +423,75 @@ impl Handle<'_> {
         obj.metadata_mut().resource_version = None;
         let result = self.replace(cluster, obj, name, status_only);
         self.warn(result, field_validation, &warnings)
+    }
+
+    /// Server-side apply (`application/apply-patch+yaml`): creates the object from the applied
+    /// configuration, or merges the configuration into it and removes the fields this field
+    /// manager applied before and no longer does. A subset of the real server's: ownership is
+    /// remembered per manager as its last applied configuration, not field by field in
+    /// `managedFields`, and no conflicts are reported (as if `force` were always given).
+    fn server_side_apply<T: Stored + Schema>(&self, ns: &str, name: &str) -> Handled {
+        let kind = T::OBJECT_KIND;
+        let manager = self
+            .req
+            .query
+            .get("fieldManager")
+            .cloned()
+            .unwrap_or_default();
+        if manager.is_empty() {
+            return Err(crate::apply::manager_required());
+        }
+        let config = crate::apply::parse_config(&self.req.body, kind, name)?;
+        let mut cluster = self.shared.cluster();
+        let existing = cluster.get::<T>(ns, name).ok();
+        let stored = match existing {
+            None => {
+                let mut obj: T = serde_json::from_value(config.clone())
+                    .map_err(|e| status::bad_request(format!("error decoding body: {e}")))?;
+                if kind.namespaced() {
+                    obj.metadata_mut().namespace = Some(ns.to_string());
+                }
+                cluster
+                    .create_with(obj, self.req.dry_run())
+                    .map_err(|e| status::error(&e, Some(kind), name))?
+            }
+            Some(current) => {
+                let uid = current.metadata().uid.clone().unwrap_or_default();
+                let previous = self.shared.applied().get(&(uid, manager.clone())).cloned();
+                let mut original = to_json(current.as_ref());
+                if let Some(previous) = &previous {
+                    crate::apply::remove_dropped(&mut original, previous, &config);
+                }
+                let body = serde_json::to_vec(&config).unwrap_or_default();
+                let mut patched = kubectl::patch::apply(
+                    kind.name(),
+                    &original,
+                    kubectl::patch::PatchType::Strategic,
+                    &body,
+                )
+                .map_err(|e| status::bad_request(e.to_string()))?;
+                kubectl::patch::drop_empty_lists(&mut patched);
+                let mut obj: T = serde_json::from_value(patched)
+                    .map_err(|e| status::bad_request(e.to_string()))?;
+                obj.metadata_mut().name = Some(name.to_string());
+                if kind.namespaced() {
+                    obj.metadata_mut().namespace = Some(ns.to_string());
+                }
+                obj.metadata_mut().resource_version = None;
+                cluster
+                    .update_with(obj, self.req.dry_run())
+                    .map_err(|e| status::error(&e, Some(kind), name))?
+            }
+        };
+        if !self.req.dry_run() {
+            let uid = stored.metadata().uid.clone().unwrap_or_default();
+            self.shared.applied().insert((uid, manager), config);
+        }
+        let rv = cluster.resource_version();
+        let response = self.respond_object(&cluster, stored.as_ref(), 200);
+        drop(cluster);
+        self.shared.notify(rv);
+        Ok(response)
     }
 
     fn field_validation(&self) -> FieldValidation {

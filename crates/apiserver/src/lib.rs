@@ -12,6 +12,7 @@
 //! It owns the HTTP surface only: objects, controllers and time live in the cluster crate,
 //! printing and patching in the kubectl crate. It must not depend on the gym or server layers.
 
+mod apply;
 mod discovery;
 mod handlers;
 mod kubeconfig;
@@ -74,6 +75,8 @@ pub struct Shared {
     sim_start: SimTime,
     /// Bumped after every change, so that watches look again.
     changes: tokio::sync::watch::Sender<u64>,
+    /// Server-side apply: the last configuration each field manager applied, by object uid.
+    applied: Mutex<std::collections::BTreeMap<(String, String), serde_json::Value>>,
 }
 
 impl Shared {
@@ -86,6 +89,7 @@ impl Shared {
             started: Instant::now(),
             sim_start,
             changes,
+            applied: Mutex::new(std::collections::BTreeMap::new()),
         })
     }
 
@@ -119,6 +123,15 @@ impl Shared {
 
     pub fn config(&self) -> &ServerConfig {
         &self.config
+    }
+
+    /// The configurations applied so far, by (object uid, field manager).
+    pub(crate) fn applied(
+        &self,
+    ) -> MutexGuard<'_, std::collections::BTreeMap<(String, String), serde_json::Value>> {
+        self.applied
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

@@ -120,7 +120,7 @@ pub fn unsupported_media_type(content_type: &str, accepted: &str) -> Response {
 }
 
 /// The patch formats PATCH reads.
-pub const PATCH_MEDIA_TYPES: &str = "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json";
+pub const PATCH_MEDIA_TYPES: &str = "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json";
 /// The object formats POST and PUT read (no protobuf: the simulator speaks JSON only).
 pub const OBJECT_MEDIA_TYPES: &str = "application/json";
 

@@ -4,6 +4,7 @@
 mod apiserver;
 mod bench;
 mod kubectl;
+mod live;
 mod play;
 mod scenarios;
 mod serve;
@@ -43,6 +44,9 @@ enum Command {
     Play(play::Args),
     /// Serve the environment over OpenEnv's protocol (/ws, HTTP, MCP, /web, /metrics).
     Serve(serve::Args),
+    /// The real-cluster backend: sweep leftovers, play an incident on a cluster.
+    #[command(subcommand)]
+    Live(live::Command),
     /// Benchmarks of the running system.
     #[command(subcommand)]
     Bench(bench::Command),
@@ -60,6 +64,7 @@ fn main() -> anyhow::Result<()> {
         Command::Scenarios(command) => scenarios::run(command),
         Command::Play(args) => play::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Live(command) => live::run(command),
         Command::Bench(command) => bench::run(command),
     }
 }

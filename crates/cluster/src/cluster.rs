@@ -1017,6 +1017,31 @@ impl Cluster {
         }
     }
 
+    /// A cluster holding exactly `objects` as they were observed elsewhere (a real cluster):
+    /// status, uid and resourceVersion as given, no defaulting, no validation, no controller
+    /// work queued. It is a picture for predicates that read objects; advancing it would run the
+    /// simulator's controllers on another cluster's objects, which is not what it is for.
+    pub fn observed(objects: impl IntoIterator<Item = TypedObject>) -> Cluster {
+        let mut cluster = Cluster {
+            now: SimTime::EPOCH,
+            rng: ChaCha8Rng::seed_from_u64(0),
+            store: Store::default(),
+            resource_version: 1000,
+            runtime: Runtime::default(),
+            timers: BTreeSet::new(),
+            queue: BTreeSet::new(),
+            event_seq: 0,
+            config: ClusterConfig::default(),
+        };
+        for object in objects {
+            object.kind.visit(InsertObserved {
+                store: &mut cluster.store,
+                object: &object,
+            });
+        }
+        cluster
+    }
+
     /// Applies a decoded object.
     pub fn apply_typed(&mut self, object: &TypedObject) -> Result<(), ApiError> {
         object
@@ -1027,6 +1052,24 @@ impl Cluster {
                 want_json: false,
             })
             .map(|_| ())
+    }
+}
+
+struct InsertObserved<'a> {
+    store: &'a mut Store,
+    object: &'a TypedObject,
+}
+
+impl crate::store::KindVisitor for InsertObserved<'_> {
+    type Output = ();
+    fn visit<T: Stored + Schema>(self) {
+        if let Some(obj) = self.object.object.downcast_ref::<T>() {
+            let mut obj = obj.clone();
+            if T::OBJECT_KIND.namespaced() && obj.metadata().namespace.is_none() {
+                obj.metadata_mut().namespace = Some("default".into());
+            }
+            T::map_mut(self.store).insert(Arc::new(obj));
+        }
     }
 }
 

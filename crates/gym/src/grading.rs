@@ -104,6 +104,13 @@ pub struct Grade {
 }
 
 impl Incident {
+    /// Takes the world before the fault from `before` instead of the cluster the fault was
+    /// computed on: for a fault computed on a simulated twin and applied to a live cluster,
+    /// whose own objects (as the live API server defaulted them) are what to return to.
+    pub fn observe_baseline(&mut self, before: &Cluster) {
+        self.baseline = Baseline::capture(before);
+    }
+
     /// Grades the cluster's current state; `cluster` itself is not advanced (a fork is).
     pub fn grade(&self, cluster: &Cluster) -> Grade {
         grade_together(std::slice::from_ref(self), cluster)
@@ -155,34 +162,51 @@ fn grade(
     verdict_only: bool,
 ) -> Grade {
     let scope = Scope::of(incidents, before);
-    let mut problems = scope.health(cluster);
-    for incident in incidents {
-        problems.extend(incident.intended(cluster));
+    let now = instant(incidents, &scope, cluster);
+    if verdict_only && !now.resolved {
+        return now;
     }
-    let collateral = scope.collateral(cluster);
-    if verdict_only && !(problems.is_empty() && collateral.is_empty()) {
-        return Grade {
-            resolved: false,
-            problems,
-            collateral,
-        };
-    }
-    let restarts_now = scope.restarts(cluster);
     let mut fork = cluster.clone();
     fork.advance(STABILITY_HORIZON);
     let later = format!(
         "after {} simulated minutes",
         STABILITY_HORIZON.as_secs() / 60
     );
+    durable(&scope, now, cluster, &fork, &later)
+}
+
+/// Everything that can be judged from one look: health, intended state, collateral damage.
+fn instant(incidents: &[Incident], scope: &Scope<'_>, cluster: &Cluster) -> Grade {
+    let mut problems = scope.health(cluster);
+    for incident in incidents {
+        problems.extend(incident.intended(cluster));
+    }
+    let collateral = scope.collateral(cluster);
+    Grade {
+        resolved: problems.is_empty() && collateral.is_empty(),
+        problems,
+        collateral,
+    }
+}
+
+/// `now`'s verdict, with what a second look `later` (labelled `when`) adds: health lost since,
+/// pods restarted since.
+fn durable(scope: &Scope<'_>, now: Grade, cluster: &Cluster, later: &Cluster, when: &str) -> Grade {
+    let Grade {
+        mut problems,
+        collateral,
+        ..
+    } = now;
+    let restarts_now = scope.restarts(cluster);
     problems.extend(
         scope
-            .health(&fork)
+            .health(later)
             .into_iter()
-            .map(|p| format!("{later}: {p}")),
+            .map(|p| format!("{when}: {p}")),
     );
-    for (pod, n) in scope.restarts(&fork) {
+    for (pod, n) in scope.restarts(later) {
         if restarts_now.get(&pod).is_some_and(|b| n > *b) {
-            problems.push(format!("{later}: pod {pod} restarted"));
+            problems.push(format!("{when}: pod {pod} restarted"));
         }
     }
     let mut seen = BTreeSet::new();
@@ -191,6 +215,36 @@ fn grade(
         resolved: problems.is_empty() && collateral.is_empty(),
         problems,
         collateral,
+    }
+}
+
+/// For a world this crate does not simulate (a live cluster, read into pictures with
+/// [`Cluster::observed`]): the verdict on one look, `resolved` meaning "holds now" (the
+/// durability check is still to come, with [`grade_observed`]).
+pub fn grade_instant(incidents: &[Incident], now: &Cluster) -> Grade {
+    match incidents.first() {
+        Some(first) => instant(incidents, &Scope::of(incidents, &first.baseline), now),
+        None => Grade {
+            resolved: true,
+            ..Grade::default()
+        },
+    }
+}
+
+/// For a world this crate does not simulate: the same verdict as [`grade_together`], with
+/// `later`, a second look taken after real time has passed (labelled `when`, such as "after
+/// 60 s"), standing for the simulated fork.
+pub fn grade_observed(incidents: &[Incident], now: &Cluster, later: &Cluster, when: &str) -> Grade {
+    match incidents.first() {
+        Some(first) => {
+            let scope = Scope::of(incidents, &first.baseline);
+            let verdict = instant(incidents, &scope, now);
+            durable(&scope, verdict, now, later, when)
+        }
+        None => Grade {
+            resolved: true,
+            ..Grade::default()
+        },
     }
 }
 

@@ -27,13 +27,19 @@ pub fn run_parsed(cluster: &mut Cluster, invocation: &Invocation) -> Output {
     if !invocation.warnings.is_empty() {
         out.stderr = format!("{}{}", invocation.warnings.concat(), out.stderr);
     }
-    for filter in &invocation.pipeline {
+    apply_pipeline(&invocation.pipeline, &mut out);
+    out
+}
+
+/// Runs kubectl's stdout through the safe pipes (`| grep`, `| head`, ...), as the shell would;
+/// the live backend applies them to the real binary's output the same way.
+pub fn apply_pipeline(pipeline: &[Filter], out: &mut Output) {
+    for filter in pipeline {
         out.stdout = apply_filter(filter, &out.stdout);
         // In a pipeline the shell reports the last command's status; kubectl's errors still
         // reach the terminal on stderr.
         out.exit_code = pipe_status(filter, &out.stdout);
     }
-    out
 }
 
 fn execute(cluster: &mut Cluster, inv: &Invocation) -> Output {

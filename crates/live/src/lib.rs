@@ -11,11 +11,16 @@
 
 pub mod baseline;
 pub mod connect;
+pub mod episode;
+pub mod executor;
+pub mod faults;
 pub mod kubeconfig;
 pub mod namespaces;
 pub mod policy;
 pub mod session;
+pub mod sweep;
 
 pub use connect::{ConnectError, ConnectionSource};
+pub use executor::{Executor, Limits};
 pub use namespaces::{NamespaceMap, SessionId};
 pub use policy::{Approved, KubectlRun, Plan, Refusal, check};

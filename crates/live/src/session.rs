@@ -1,18 +1,33 @@
 //! One session's life on a real cluster through kube-rs: create its namespaces and apply the
 //! baseline, wait (with a deadline) until every workload is available, and tear down.
 //!
-//! Applying is create-or-replace for now: the simulator's API server, which the tests stand
-//! in for a cluster, does not serve server-side apply yet.
+//! Objects are written with server-side apply under one field manager, so that a reset's
+//! apply removes what the environment's own fault writes added.
 
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, DeleteParams, DynamicObject, ListParams, PostParams};
-use kube::core::{ApiResource, GroupVersionKind};
+use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, WatchParams};
 
 use crate::baseline::{self, BaselineError};
 use crate::namespaces::NamespaceMap;
+
+/// The field manager of everything the environment applies.
+pub const FIELD_MANAGER: &str = "kube-sre-gym";
+
+/// Kinds a reset removes when the baseline does not hold them.
+const PRUNED_KINDS: &[cluster::Kind] = &[
+    cluster::Kind::Deployment,
+    cluster::Kind::StatefulSet,
+    cluster::Kind::Service,
+    cluster::Kind::ConfigMap,
+    cluster::Kind::Secret,
+    cluster::Kind::NetworkPolicy,
+    cluster::Kind::ResourceQuota,
+    cluster::Kind::Pod,
+];
 
 /// Why a session operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +59,19 @@ pub enum LiveError {
     Unhealthy { deadline: Duration, pending: String },
     #[error("{0}")]
     Decode(String),
+    #[error("the session's namespaces were not gone within {deadline:?}: {namespaces}")]
+    Lingering {
+        deadline: Duration,
+        namespaces: String,
+    },
+    #[error(transparent)]
+    Fault(gym::CatalogueError),
+    #[error(
+        "fault {fault} changes {object}, a cluster-scoped object every session shares; the live backend injects only faults inside the session's namespaces"
+    )]
+    SharedObject { fault: String, object: String },
+    #[error("fault {fault} was written to the cluster but no symptom showed within {deadline:?}")]
+    Unobservable { fault: String, deadline: Duration },
 }
 
 /// A session's namespaces on a cluster.
@@ -56,6 +84,10 @@ pub struct LiveSession {
 impl LiveSession {
     pub fn new(client: kube::Client, namespaces: NamespaceMap) -> LiveSession {
         LiveSession { client, namespaces }
+    }
+
+    pub fn client(&self) -> &kube::Client {
+        &self.client
     }
 
     pub fn namespaces(&self) -> &NamespaceMap {
@@ -72,7 +104,10 @@ impl LiveSession {
         Ok(objects.len())
     }
 
-    async fn apply(&self, value: &serde_json::Value) -> Result<(), LiveError> {
+    /// Server-side apply of one object under this environment's field manager, forcing
+    /// ownership: the fields it applies are the environment's, and fields it applied before and
+    /// no longer does are removed.
+    pub(crate) async fn apply(&self, value: &serde_json::Value) -> Result<(), LiveError> {
         let api_version = value["apiVersion"].as_str().unwrap_or("").to_string();
         let kind_name = value["kind"].as_str().unwrap_or("").to_string();
         let name = value["metadata"]["name"].as_str().unwrap_or("").to_string();
@@ -83,70 +118,77 @@ impl LiveSession {
                 kind_name: name,
             });
         };
-        let gvk = GroupVersionKind::gvk(
-            kind.group(),
-            api_version.rsplit('/').next().unwrap_or(""),
-            kind.name(),
-        );
-        let resource = ApiResource::from_gvk_with_plural(&gvk, kind.plural());
+        let resource = crate::faults::resource(kind);
         let api: Api<DynamicObject> = match value["metadata"]["namespace"].as_str() {
-            Some(ns) => Api::namespaced_with(self.client.clone(), ns, &resource),
-            None => Api::all_with(self.client.clone(), &resource),
-        };
-        let mut object: DynamicObject = serde_json::from_value(value.clone())
-            .map_err(|e| LiveError::Decode(format!("{kind_name} {name:?}: {e}")))?;
-        let failed = |source: kube::Error| LiveError::Apply {
-            kind: kind_name.clone(),
-            name: name.clone(),
-            source: Box::new(source),
-        };
-        match api.create(&PostParams::default(), &object).await {
-            Ok(_) => Ok(()),
-            Err(kube::Error::Api(status)) if status.is_already_exists() => {
-                let existing = api.get(&name).await.map_err(failed)?;
-                object.metadata.resource_version = existing.metadata.resource_version;
-                // A Service keeps the addresses the cluster allocated to it.
-                if kind == cluster::Kind::Service {
-                    for field in ["clusterIP", "clusterIPs"] {
-                        if object.data["spec"].get(field).is_none()
-                            && let Some(v) = existing.data["spec"].get(field)
-                        {
-                            object.data["spec"][field] = v.clone();
-                        }
-                    }
-                }
-                api.replace(&name, &PostParams::default(), &object)
-                    .await
-                    .map_err(failed)?;
-                Ok(())
+            Some(ns) if kind.namespaced() => {
+                Api::namespaced_with(self.client.clone(), ns, &resource)
             }
-            Err(e) => Err(failed(e)),
-        }
+            _ => Api::all_with(self.client.clone(), &resource),
+        };
+        let params = PatchParams::apply(FIELD_MANAGER).force();
+        api.patch(&name, &params, &Patch::Apply(value))
+            .await
+            .map_err(|source| LiveError::Apply {
+                kind: kind_name,
+                name,
+                source: Box::new(source),
+            })?;
+        Ok(())
     }
 
     /// Waits until every Deployment and StatefulSet of the session has rolled out its current
     /// generation and has all its replicas ready, or fails when `deadline` passes, naming what
-    /// is still pending (the original's reset only warned, defect §16.12).
-    pub async fn wait_healthy(&self, deadline: Duration, poll: Duration) -> Result<(), LiveError> {
-        let start = tokio::time::Instant::now();
+    /// is still pending (the original's reset only warned, defect §16.12). Between looks it
+    /// watches the session's workloads, so it wakes when one changes.
+    pub async fn wait_healthy(&self, deadline: Duration) -> Result<(), LiveError> {
+        let until = tokio::time::Instant::now() + deadline;
         loop {
-            let pending = self.pending().await?;
+            let (pending, versions) = self.pending().await?;
             if pending.is_empty() {
                 return Ok(());
             }
-            if start.elapsed() >= deadline {
+            let now = tokio::time::Instant::now();
+            if now >= until {
                 return Err(LiveError::Unhealthy {
                     deadline,
                     pending: pending.join(", "),
                 });
             }
-            tokio::time::sleep(poll.min(deadline.saturating_sub(start.elapsed()))).await;
+            let left = until - now;
+            let mut watches = Vec::new();
+            for (kind, namespace, version) in &versions {
+                let api: Api<DynamicObject> = Api::namespaced_with(
+                    self.client.clone(),
+                    namespace,
+                    &crate::faults::resource(*kind),
+                );
+                let params = WatchParams::default().timeout(left.as_secs().clamp(1, 290) as u32);
+                match api.watch(&params, version).await {
+                    Ok(stream) => watches.push(stream.boxed()),
+                    // A server that cannot watch is looked at again after a pause.
+                    Err(e) => tracing::debug!(error = %e, "watch refused; polling"),
+                }
+            }
+            let next_change = async {
+                if watches.is_empty() {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                } else {
+                    futures_util::stream::select_all(watches).next().await;
+                }
+            };
+            let _ = tokio::time::timeout_at(until, next_change).await;
+            // Streams that end at once must not make this loop spin.
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
-    /// Workloads not yet available, as `logical/kind/name (ready/wanted)`.
-    async fn pending(&self) -> Result<Vec<String>, LiveError> {
+    /// Workloads not yet available, as `logical/kind/name (ready/wanted)`, and the list
+    /// versions to watch from.
+    async fn pending(
+        &self,
+    ) -> Result<(Vec<String>, Vec<(cluster::Kind, String, String)>), LiveError> {
         let mut pending = Vec::new();
+        let mut versions = Vec::new();
         for (logical, real) in self.namespaces.pairs() {
             let api_err = |what: &str| {
                 let what = format!("listing {what} in {real}");
@@ -156,17 +198,30 @@ impl LiveSession {
                 }
             };
             let deployments: Api<Deployment> = Api::namespaced(self.client.clone(), real);
-            for d in deployments
+            let list = deployments
                 .list(&ListParams::default())
                 .await
-                .map_err(api_err("deployments"))?
-            {
+                .map_err(api_err("deployments"))?;
+            versions.push((
+                cluster::Kind::Deployment,
+                real.to_string(),
+                list.metadata.resource_version.clone().unwrap_or_default(),
+            ));
+            for d in list {
                 let want = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
                 let status = d.status.clone().unwrap_or_default();
                 let ready = status.ready_replicas.unwrap_or(0);
                 let updated = status.updated_replicas.unwrap_or(0);
+                let available = status.available_replicas.unwrap_or(0);
+                let total = status.replicas.unwrap_or(0);
                 let observed = status.observed_generation.unwrap_or(0);
-                if ready < want || updated < want || observed < d.metadata.generation.unwrap_or(0) {
+                // Rolled out: no old pod left standing in for a new one that never got ready.
+                let done = ready == want
+                    && updated == want
+                    && available == want
+                    && total == want
+                    && observed >= d.metadata.generation.unwrap_or(0);
+                if !done {
                     pending.push(format!(
                         "{logical}/deployment/{} ({ready}/{want} ready)",
                         d.metadata.name.unwrap_or_default()
@@ -174,11 +229,16 @@ impl LiveSession {
                 }
             }
             let sets: Api<StatefulSet> = Api::namespaced(self.client.clone(), real);
-            for s in sets
+            let list = sets
                 .list(&ListParams::default())
                 .await
-                .map_err(api_err("statefulsets"))?
-            {
+                .map_err(api_err("statefulsets"))?;
+            versions.push((
+                cluster::Kind::StatefulSet,
+                real.to_string(),
+                list.metadata.resource_version.clone().unwrap_or_default(),
+            ));
+            for s in list {
                 let want = s.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
                 let ready = s
                     .status
@@ -193,7 +253,116 @@ impl LiveSession {
                 }
             }
         }
-        Ok(pending)
+        Ok((pending, versions))
+    }
+
+    /// Resets the session to the baseline: applies it, deletes what the baseline does not hold
+    /// (objects a fault or the agent created), and waits until every workload is available,
+    /// failing with a clear error when `deadline` passes.
+    pub async fn reset(&self, deadline: Duration) -> Result<(), LiveError> {
+        let start = tokio::time::Instant::now();
+        self.apply_baseline().await?;
+        self.prune().await?;
+        let left = deadline.saturating_sub(start.elapsed());
+        self.wait_healthy(left).await.map_err(|e| match e {
+            LiveError::Unhealthy { pending, .. } => LiveError::Unhealthy { deadline, pending },
+            e => e,
+        })
+    }
+
+    /// Deletes the objects of the session's namespaces that the baseline does not hold, of the
+    /// kinds faults and agents create; pods only when no controller owns them.
+    async fn prune(&self) -> Result<(), LiveError> {
+        use std::collections::BTreeSet;
+        let objects = baseline::session_objects(&self.namespaces)?;
+        let wanted: BTreeSet<(String, String, String)> = objects
+            .iter()
+            .map(|o| {
+                (
+                    o.object["kind"].as_str().unwrap_or("").to_string(),
+                    o.object["metadata"]["namespace"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string(),
+                    o.object["metadata"]["name"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string(),
+                )
+            })
+            .collect();
+        for kind in PRUNED_KINDS {
+            let resource = crate::faults::resource(*kind);
+            for (_, real) in self.namespaces.pairs() {
+                let api: Api<DynamicObject> =
+                    Api::namespaced_with(self.client.clone(), real, &resource);
+                let list = api
+                    .list(&ListParams::default())
+                    .await
+                    .map_err(|e| LiveError::Api {
+                        what: format!("listing {} in {real}", kind.plural()),
+                        source: Box::new(e),
+                    })?;
+                for item in list.items {
+                    let name = item.metadata.name.clone().unwrap_or_default();
+                    let key = (kind.name().to_string(), real.to_string(), name.clone());
+                    let cluster_made = (*kind == cluster::Kind::ConfigMap
+                        && name == "kube-root-ca.crt")
+                        || item.data["type"] == "kubernetes.io/service-account-token"
+                        || (*kind == cluster::Kind::Pod
+                            && item
+                                .metadata
+                                .owner_references
+                                .as_ref()
+                                .is_some_and(|r| !r.is_empty()));
+                    if wanted.contains(&key) || cluster_made {
+                        continue;
+                    }
+                    tracing::info!(kind = kind.name(), namespace = real, %name, "reset removes");
+                    match api.delete(&name, &DeleteParams::background()).await {
+                        Ok(_) => {}
+                        Err(kube::Error::Api(status)) if status.is_not_found() => {}
+                        Err(e) => {
+                            return Err(LiveError::Api {
+                                what: format!("deleting {} {real}/{name}", kind.name()),
+                                source: Box::new(e),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// [`teardown`](Self::teardown), then waits until the namespaces are gone (a real cluster
+    /// finalizes their contents first), failing when `deadline` passes.
+    pub async fn teardown_and_wait(&self, deadline: Duration) -> Result<(), LiveError> {
+        self.teardown().await?;
+        let start = tokio::time::Instant::now();
+        let api: Api<Namespace> = Api::all(self.client.clone());
+        loop {
+            let mut left = Vec::new();
+            for (_, real) in self.namespaces.pairs() {
+                let found = api.get_opt(real).await.map_err(|e| LiveError::Api {
+                    what: format!("reading namespace {real}"),
+                    source: Box::new(e),
+                })?;
+                if found.is_some() {
+                    left.push(real.to_string());
+                }
+            }
+            if left.is_empty() {
+                return Ok(());
+            }
+            if start.elapsed() >= deadline {
+                return Err(LiveError::Lingering {
+                    deadline,
+                    namespaces: left.join(", "),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
     }
 
     /// Deletes the session's namespaces (a real cluster deletes their contents with them).

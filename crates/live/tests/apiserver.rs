@@ -1,7 +1,9 @@
-//! The live backend against the simulator's API server standing in for a cluster: two sessions
-//! connect with the original's token variables, get their own namespaces with the baseline,
-//! become healthy, run the agent's commands through the allow-list and the real `kubectl`
-//! binary, and tear down.
+//! The live backend's whole path against the simulator's API server standing in for a cluster:
+//! two sessions connect with the original's token variables and get their own namespaces; both
+//! reset (baseline applied, healthy within a deadline); a fault is injected into one through the
+//! gym's catalogue; the agent's commands go through the allow-list and the real `kubectl` binary;
+//! the fix is graded resolved through the gym's grading; refused commands change nothing; and
+//! teardown leaves nothing behind.
 
 use std::time::Duration;
 
@@ -10,9 +12,10 @@ use base64::Engine;
 use cluster::Cluster;
 use cluster::k8s_openapi::api::apps::v1::Deployment;
 use cluster::k8s_openapi::api::core::v1::Namespace;
-use kube::api::Api;
+use kube::api::{Api, ListParams};
+use live::faults::Timing;
 use live::session::LiveSession;
-use live::{ConnectionSource, NamespaceMap, Plan, SessionId};
+use live::{ConnectionSource, Executor, NamespaceMap, SessionId};
 
 const TOKEN: &str = "live-test-token";
 
@@ -31,33 +34,6 @@ async fn start() -> (String, ServingCert) {
     (format!("https://{addr}"), cert)
 }
 
-/// Runs an agent command the way the live backend will: allow-list, real kubectl with the
-/// session's kubeconfig, output back in logical names.
-fn agent(
-    command: &str,
-    map: &NamespaceMap,
-    kubeconfig: &std::path::Path,
-) -> Result<String, String> {
-    let approved = live::check(command, map).map_err(|r| r.message)?;
-    let Plan::Kubectl { runs, .. } = approved.plan else {
-        panic!("{command}: not a kubectl plan")
-    };
-    let mut out = String::new();
-    for run in runs {
-        let output = std::process::Command::new("kubectl")
-            .arg(format!("--kubeconfig={}", kubeconfig.display()))
-            .args(&run.args)
-            .output()
-            .expect("kubectl runs");
-        if !output.status.success() {
-            return Err(String::from_utf8_lossy(&output.stderr).into_owned());
-        }
-        out.push_str(&String::from_utf8_lossy(&output.stdout));
-        out.push_str(&String::from_utf8_lossy(&output.stderr));
-    }
-    Ok(map.to_logical_text(&out))
-}
-
 fn kubectl_available() -> bool {
     std::process::Command::new("kubectl")
         .args(["version", "--client"])
@@ -65,8 +41,25 @@ fn kubectl_available() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// What a write would change: every Deployment's and ConfigMap's desired state in the session.
+async fn desired_state(client: &kube::Client, s: &LiveSession) -> Vec<String> {
+    let mut out = Vec::new();
+    for (_, real) in s.namespaces().pairs() {
+        let api: Api<Deployment> = Api::namespaced(client.clone(), real);
+        for d in api.list(&ListParams::default()).await.unwrap() {
+            out.push(format!(
+                "{real}/{} {} {}",
+                d.metadata.name.clone().unwrap_or_default(),
+                d.metadata.resource_version.clone().unwrap_or_default(),
+                serde_json::to_string(&d.spec).unwrap()
+            ));
+        }
+    }
+    out
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_sessions_share_one_cluster_without_touching_each_other() {
+async fn two_sessions_reset_break_fix_grade_and_tear_down_on_one_cluster() {
     let (endpoint, cert) = start().await;
     let ca = base64::engine::general_purpose::STANDARD.encode(&cert.cert_pem);
     let source = ConnectionSource::detect(
@@ -90,103 +83,194 @@ async fn two_sessions_share_one_cluster_without_touching_each_other() {
         client.clone(),
         NamespaceMap::new(SessionId::new("b2").unwrap()),
     );
-    let (na, nb) = tokio::join!(a.apply_baseline(), b.apply_baseline());
-    assert_eq!(na.unwrap(), nb.unwrap());
-    // Applying again replaces what is there (a reset).
-    a.apply_baseline().await.unwrap();
+
+    // Reset: both sessions at once, each healthy within its deadline.
     let deadline = Duration::from_secs(60);
-    let poll = Duration::from_millis(200);
-    let (ha, hb) = tokio::join!(
-        a.wait_healthy(deadline, poll),
-        b.wait_healthy(deadline, poll)
-    );
-    ha.unwrap();
-    hb.unwrap();
+    let (ra, rb) = tokio::join!(a.reset(deadline), b.reset(deadline));
+    ra.unwrap();
+    rb.unwrap();
+    // Resetting again is fine (the apply is idempotent).
+    a.reset(deadline).await.unwrap();
 
     let deployments = |s: &LiveSession| -> Api<Deployment> {
         Api::namespaced(client.clone(), s.namespaces().real("payments").unwrap())
     };
+    let limit = |d: Deployment| {
+        serde_json::to_value(
+            d.spec.unwrap().template.spec.unwrap().containers[0]
+                .resources
+                .clone(),
+        )
+        .unwrap()["limits"]["memory"]
+            .clone()
+    };
+    let b_limit = limit(deployments(&b).get("payment-api").await.unwrap());
 
-    if kubectl_available() {
+    // A fault from the catalogue, through the gym's own injection, in session a only.
+    let timing = Timing {
+        symptom_deadline: Duration::from_secs(60),
+        durability: Duration::from_secs(8),
+        poll: Duration::from_millis(250),
+    };
+    let fault: gym::CatalogueFault = "oom-limit:payments/payment-api".parse().unwrap();
+    let incident = a.inject(&fault, 9, timing).await.unwrap();
+    assert_ne!(
+        limit(deployments(&a).get("payment-api").await.unwrap()),
+        b_limit
+    );
+    assert_eq!(
+        limit(deployments(&b).get("payment-api").await.unwrap()),
+        b_limit,
+        "the other session is untouched"
+    );
+    let broken = a.grade(&incident, timing).await.unwrap();
+    assert!(!broken.resolved, "{broken:?}");
+    assert!(
+        broken.problems.iter().any(|p| p.contains("payment-api")),
+        "{broken:?}"
+    );
+
+    // A wait that misses its deadline fails, naming what is pending.
+    let late = a
+        .wait_healthy(Duration::from_millis(300))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(late.contains("payments/deployment/payment-api"), "{late}");
+
+    // A fault that would change a shared, cluster-scoped object is refused.
+    let shared: gym::CatalogueFault = "missing-storage-class:payments/payment-db".parse().unwrap();
+    let err = b.inject(&shared, 9, timing).await.unwrap_err();
+    assert!(err.to_string().contains("cluster-scoped"), "{err}");
+
+    if !kubectl_available() {
+        eprintln!("kubectl is not on PATH: the agent's part of this test is skipped");
+    } else {
         let dir = tempfile::tempdir().unwrap();
-        let dir_a = dir.path().join("a");
-        std::fs::create_dir(&dir_a).unwrap();
-        let kubeconfig_a = live::kubeconfig::write_session_kubeconfig(
+        let kubeconfig = live::kubeconfig::write_session_kubeconfig(
             &config,
             a.namespaces().real("default").unwrap(),
-            &dir_a,
+            dir.path(),
         )
         .unwrap();
-        let map_a = a.namespaces();
+        let agent = Executor::new(kubeconfig);
+        let map = a.namespaces();
 
-        let pods = agent("kubectl get pods -n payments", map_a, &kubeconfig_a).unwrap();
-        assert!(pods.contains("payment-api-"), "{pods}");
-        assert!(!pods.contains("ksg-"), "{pods}");
-        let env = agent(
-            "kubectl get deploy payment-worker -n payments -o jsonpath={.spec.template.spec.containers[0].env[*].value}",
-            map_a,
-            &kubeconfig_a,
-        )
-        .unwrap();
-        assert!(
-            env.contains("payment-db.payments.svc.cluster.local"),
-            "{env}"
-        );
-        // The session's `default` is empty, and reads as the simulator's does.
-        let none = agent("kubectl get pods", map_a, &kubeconfig_a).unwrap();
-        assert_eq!(none, "No resources found in default namespace.\n");
+        let pods = agent.execute("kubectl get pods -n payments", map).await;
+        assert_eq!(pods.exit_code, 0, "{}", pods.stderr);
+        assert!(pods.stdout.contains("payment-api-"), "{}", pods.stdout);
+        assert!(!pods.stdout.contains("ksg-"), "{}", pods.stdout);
 
-        // A write lands in the session's namespace only.
-        agent(
-            "kubectl scale deploy payment-api --replicas 4 -n payments",
-            map_a,
-            &kubeconfig_a,
-        )
-        .unwrap();
-        let replicas = |d: Deployment| d.spec.unwrap().replicas.unwrap();
-        assert_eq!(
-            replicas(deployments(&a).get("payment-api").await.unwrap()),
-            4
-        );
-        assert_ne!(
-            replicas(deployments(&b).get("payment-api").await.unwrap()),
-            4
-        );
+        // -A: one table, the NAMESPACE column in logical names; pipes as on the simulator.
+        let all = agent.execute("kubectl get deploy -A", map).await;
+        assert!(all.stdout.starts_with("NAMESPACE   NAME"), "{}", all.stdout);
+        for ns in ["auth", "frontend", "payments"] {
+            assert!(
+                all.stdout.lines().any(|l| l.starts_with(&format!("{ns} "))),
+                "{ns}: {}",
+                all.stdout
+            );
+        }
+        assert_eq!(all.stdout.matches("NAMESPACE").count(), 1, "{}", all.stdout);
+        assert!(!all.stdout.contains("ksg-"), "{}", all.stdout);
+        let counted = agent
+            .execute(
+                "kubectl get deploy -A --no-headers | grep payment | wc -l",
+                map,
+            )
+            .await;
+        let payments = all.stdout.lines().filter(|l| l.contains("payment")).count();
+        assert_eq!(counted.stdout.trim(), payments.to_string());
 
-        // Refusals run nothing.
+        let described = agent
+            .execute("kubectl describe deploy payment-api -n payments", map)
+            .await;
+        assert!(described.stdout.contains("Limits:"), "{}", described.stdout);
+
+        // Refused: other namespaces, exec, secret values, cluster-scoped writes. Each says why
+        // and changes nothing in either session.
+        let before_a = desired_state(&client, &a).await;
+        let before_b = desired_state(&client, &b).await;
         for refused in [
             "kubectl scale deploy payment-api --replicas 0 -n ksg-b2-payments",
             "kubectl delete deploy coredns -n kube-system",
             "kubectl get secret payment-db-credentials -n payments -o yaml",
             "kubectl exec payment-api-0 -n payments -- sh",
             "kubectl label node node-1 x=y",
+            "kubectl delete deploy -A --all",
+            "kubectl create namespace extra",
         ] {
-            let message = agent(refused, map_a, &kubeconfig_a).unwrap_err();
-            assert!(message.starts_with("error: "), "{refused}: {message}");
+            let out = agent.execute(refused, map).await;
+            assert_ne!(out.exit_code, 0, "{refused}");
+            assert!(out.stdout.is_empty(), "{refused}: {}", out.stdout);
+            assert!(
+                out.stderr.starts_with("error: "),
+                "{refused}: {}",
+                out.stderr
+            );
         }
-        assert_ne!(
-            replicas(deployments(&b).get("payment-api").await.unwrap()),
-            0
+        assert_eq!(desired_state(&client, &a).await, before_a);
+        assert_eq!(desired_state(&client, &b).await, before_b);
+
+        // The fix, typed as an agent types it.
+        let fix = agent
+            .execute(
+                "kubectl set resources deployment/payment-api -n payments --limits=memory=256Mi --requests=memory=64Mi",
+                map,
+            )
+            .await;
+        assert_eq!(fix.exit_code, 0, "{}", fix.stderr);
+        assert!(!fix.stdout.contains("ksg-"), "{}", fix.stdout);
+
+        // Graded from the cluster's objects: the rollout takes a while, then the fix holds.
+        let start = std::time::Instant::now();
+        let grade = loop {
+            let grade = a.grade(&incident, timing).await.unwrap();
+            if grade.resolved || start.elapsed() > Duration::from_secs(90) {
+                break grade;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        };
+        assert!(grade.resolved, "{grade:?}");
+
+        // A reset restores the baseline: the agent's limit goes back, what it created goes.
+        let created = agent
+            .execute(
+                "kubectl create configmap notes -n payments --from-literal=a=b",
+                map,
+            )
+            .await;
+        assert_eq!(created.exit_code, 0, "{}", created.stderr);
+        a.reset(deadline).await.unwrap();
+        assert_eq!(
+            limit(deployments(&a).get("payment-api").await.unwrap()),
+            b_limit
         );
-    } else {
-        eprintln!("kubectl is not on PATH: the binary's part of this test is skipped");
+        let gone = agent
+            .execute("kubectl get configmap notes -n payments", map)
+            .await;
+        assert!(gone.stderr.contains("NotFound"), "{}", gone.stderr);
     }
 
-    a.teardown().await.unwrap();
-    b.teardown().await.unwrap();
+    // A session whose server went away before its teardown: the sweep finds it by label.
+    let orphan = LiveSession::new(
+        client.clone(),
+        NamespaceMap::new(SessionId::new("c3").unwrap()),
+    );
+    orphan.apply_baseline().await.unwrap();
+
+    // Teardown leaves nothing behind: the namespaces go through Terminating and are gone.
+    let (ta, tb) = tokio::join!(
+        a.teardown_and_wait(Duration::from_secs(60)),
+        b.teardown_and_wait(Duration::from_secs(60))
+    );
+    ta.unwrap();
+    tb.unwrap();
     let namespaces: Api<Namespace> = Api::all(client.clone());
     for session in [&a, &b] {
         for (_, real) in session.namespaces().pairs() {
-            let gone = match namespaces.get(real).await {
-                Err(kube::Error::Api(status)) => status.is_not_found(),
-                Ok(ns) => ns.metadata.deletion_timestamp.is_some(),
-                Err(e) => panic!("{e}"),
-            };
-            assert!(gone, "{real} is still there");
+            assert!(namespaces.get_opt(real).await.unwrap().is_none(), "{real}");
         }
-    }
-    // Nothing of the sessions is left inside their namespaces either.
-    for session in [&a, &b] {
         assert!(
             deployments(session)
                 .list(&Default::default())
@@ -196,6 +280,40 @@ async fn two_sessions_share_one_cluster_without_touching_each_other() {
                 .is_empty()
         );
     }
+    let listed = live::sweep::Sweep {
+        dry_run: true,
+        ..Default::default()
+    }
+    .run(&client)
+    .await
+    .unwrap();
+    let orphans: Vec<String> = orphan
+        .namespaces()
+        .pairs()
+        .map(|(_, r)| r.to_string())
+        .collect();
+    assert_eq!(listed, orphans, "only the orphan's namespaces are left");
+    assert!(
+        namespaces.get_opt(&orphans[0]).await.unwrap().is_some(),
+        "a dry run deletes nothing"
+    );
+    let swept = live::sweep::Sweep::default().run(&client).await.unwrap();
+    assert_eq!(swept, orphans);
+    let start = std::time::Instant::now();
+    for name in &orphans {
+        while namespaces.get_opt(name).await.unwrap().is_some() {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "the sweep left {name}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    let owned = namespaces
+        .list(&ListParams::default().labels("app.kubernetes.io/managed-by=kube-sre-gym"))
+        .await
+        .unwrap();
+    assert!(owned.items.is_empty());
     // Tearing down twice is fine.
     a.teardown().await.unwrap();
 }
