@@ -2,7 +2,9 @@
 //! decide which command lines are valid: long and short forms, `=` and attached values, grouped
 //! boolean shorthands, optional values (`NoOptDefVal`), `--` and the exact error texts.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::golang;
 
@@ -88,22 +90,46 @@ pub enum Value {
     List(Vec<String>),
 }
 
+/// FNV-1a for the flag index: its keys are the command table's short names, fixed at build time
+/// (user input only queries it, so there is nothing to flood), and it beats SipHash there.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
 /// The flags of one command: its own, then those it inherits (a local flag hides an inherited
 /// one of the same name, as cobra's `AddFlagSet` does).
 pub struct FlagSet<'a> {
     pub flags: Vec<&'a FlagSpec>,
-    /// Position in `flags` by name: verbs look up dozens of flags per command line.
-    by_name: HashMap<&'a str, usize>,
+    /// Positions in `flags` by name: verbs look up dozens of flags per command line.
+    by_name: HashMap<&'a str, usize, BuildHasherDefault<Fnv>>,
 }
 
 impl<'a> FlagSet<'a> {
     pub fn new(groups: &[&'a [FlagSpec]]) -> Self {
         let mut flags: Vec<&'a FlagSpec> = Vec::new();
-        let mut by_name = HashMap::new();
+        let mut by_name = HashMap::default();
         for group in groups {
             for f in group.iter() {
-                if !by_name.contains_key(f.name) {
-                    by_name.insert(f.name, flags.len());
+                if let Entry::Vacant(v) = by_name.entry(f.name) {
+                    v.insert(flags.len());
                     flags.push(f);
                 }
             }
@@ -113,12 +139,12 @@ impl<'a> FlagSet<'a> {
 
     /// kubectl installs `WordSepNormalizeFunc`: `--all_namespaces` is `--all-namespaces`.
     pub fn lookup(&self, name: &str) -> Option<&'a FlagSpec> {
-        let found = if name.contains('_') {
+        let at = if name.contains('_') {
             self.by_name.get(name.replace('_', "-").as_str())
         } else {
             self.by_name.get(name)
         };
-        found.map(|&i| self.flags[i])
+        at.map(|&i| self.flags[i])
     }
 
     pub fn lookup_short(&self, c: u8) -> Option<&'a FlagSpec> {
