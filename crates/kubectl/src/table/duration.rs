@@ -8,54 +8,55 @@ use k8s_openapi::jiff::Timestamp;
 /// `HumanDuration`: about two or three significant figures ("119s", "2m10s", "10m", "3h1m",
 /// "30h", "3d1h", "400d", "5y45d", "9y").
 pub fn human_duration(d: Duration) -> String {
+    // Every table row prints one or two of these: built by hand, not through `format!`.
     let seconds = d.as_secs();
-    if seconds < 60 * 2 {
-        return format!("{seconds}s");
-    }
     let minutes = seconds / 60;
-    if minutes < 10 {
-        let s = seconds % 60;
-        return if s == 0 {
-            format!("{minutes}m")
-        } else {
-            format!("{minutes}m{s}s")
-        };
-    }
-    if minutes < 60 * 3 {
-        return format!("{minutes}m");
-    }
     let hours = seconds / 3600;
-    if hours < 8 {
-        let m = minutes % 60;
-        return if m == 0 {
-            format!("{hours}h")
-        } else {
-            format!("{hours}h{m}m")
-        };
+    let days = hours / 24;
+    let (big, big_unit, small, small_unit) = if seconds < 60 * 2 {
+        (seconds, 's', 0, ' ')
+    } else if minutes < 10 {
+        (minutes, 'm', seconds % 60, 's')
+    } else if minutes < 60 * 3 {
+        (minutes, 'm', 0, ' ')
+    } else if hours < 8 {
+        (hours, 'h', minutes % 60, 'm')
+    } else if hours < 48 {
+        (hours, 'h', 0, ' ')
+    } else if hours < 24 * 8 {
+        (days, 'd', hours % 24, 'h')
+    } else if hours < 24 * 365 * 2 {
+        (days, 'd', 0, ' ')
+    } else if hours < 24 * 365 * 8 {
+        (days / 365, 'y', days % 365, 'd')
+    } else {
+        (days / 365, 'y', 0, ' ')
+    };
+    let mut out = String::with_capacity(8);
+    push_decimal(&mut out, big);
+    out.push(big_unit);
+    if small != 0 {
+        push_decimal(&mut out, small);
+        out.push(small_unit);
     }
-    if hours < 48 {
-        return format!("{hours}h");
+    out
+}
+
+/// Appends `n` in decimal.
+fn push_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
     }
-    if hours < 24 * 8 {
-        let h = hours % 24;
-        return if h == 0 {
-            format!("{}d", hours / 24)
-        } else {
-            format!("{}d{h}h", hours / 24)
-        };
+    for &d in &digits[at..] {
+        out.push(char::from(d));
     }
-    if hours < 24 * 365 * 2 {
-        return format!("{}d", hours / 24);
-    }
-    if hours < 24 * 365 * 8 {
-        let days = (hours / 24) % 365;
-        return if days == 0 {
-            format!("{}y", hours / 24 / 365)
-        } else {
-            format!("{}y{days}d", hours / 24 / 365)
-        };
-    }
-    format!("{}y", hours / 24 / 365)
 }
 
 /// `ShortHumanDuration`: a single unit ("59s", "1m", "23h", "364d", "2y").
@@ -103,5 +104,35 @@ pub(super) fn since(ts: Option<&Timestamp>, now: SimTime) -> String {
         human_duration(Duration::from_millis(
             u64::try_from(elapsed_ms).unwrap_or(u64::MAX),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_durations_read_as_kubernetes_prints_them() {
+        let day = 24 * 3600;
+        for (secs, text) in [
+            (0, "0s"),
+            (119, "119s"),
+            (120, "2m"),
+            (130, "2m10s"),
+            (600, "10m"),
+            (179 * 60 + 59, "179m"),
+            (3 * 3600, "3h"),
+            (3 * 3600 + 60, "3h1m"),
+            (30 * 3600, "30h"),
+            (2 * day, "2d"),
+            (3 * day + 3600, "3d1h"),
+            (400 * day, "400d"),
+            (730 * day, "2y"),
+            ((5 * 365 + 45) * day, "5y45d"),
+            (9 * 365 * day, "9y"),
+            (u64::MAX / 1000, "584942417y"),
+        ] {
+            assert_eq!(human_duration(Duration::from_secs(secs)), text, "{secs}s");
+        }
     }
 }
