@@ -65,20 +65,18 @@ pub struct LiveEnvironment {
     connection: kube::Config,
     config: LiveConfig,
     env: EnvConfig,
-    curriculum: SharedCurriculum,
     supported: Vec<CatalogueFault>,
     resets: AtomicU64,
 }
 
 impl LiveEnvironment {
-    /// `env` gives the reward constants and the step budget; `curriculum` is only reported in
-    /// `state` (live episodes are not recorded in it).
+    /// `env` gives the reward constants and the step budget. Computing the supported faults
+    /// runs the simulator once per catalogue mechanism (about a second).
     pub fn new(
         client: kube::Client,
         connection: kube::Config,
         config: LiveConfig,
         env: EnvConfig,
-        curriculum: SharedCurriculum,
     ) -> LiveEnvironment {
         let supported = supported_faults(config.episode.seed);
         LiveEnvironment {
@@ -86,7 +84,6 @@ impl LiveEnvironment {
             connection,
             config,
             env,
-            curriculum,
             supported,
             resets: AtomicU64::new(0),
         }
@@ -94,6 +91,10 @@ impl LiveEnvironment {
 
     pub fn client(&self) -> &kube::Client {
         &self.client
+    }
+
+    pub fn config(&self) -> &LiveConfig {
+        &self.config
     }
 
     /// The faults resets choose from, in catalogue order.
@@ -463,9 +464,9 @@ impl LiveEpisodes {
         })
     }
 
-    /// The episode's state, without ground truth.
-    pub fn state(&self) -> State {
-        let curriculum = &self.env.curriculum;
+    /// The episode's state, without ground truth. `curriculum` is the run's, reported as the
+    /// simulator's episodes report it (live episodes are not recorded in it).
+    pub fn state(&self, curriculum: &SharedCurriculum) -> State {
         match &self.episode {
             Some(ep) => State {
                 episode_id: Some(ep.id.clone()),
