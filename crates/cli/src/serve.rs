@@ -8,6 +8,10 @@ use anyhow::{Context, bail};
 use gym::EnvConfig;
 use gym::curriculum::tier_for_min_difficulty;
 use gym::episode::MAX_STEPS_LIMIT;
+use live::ConnectionSource;
+use live::environment::{LiveConfig, LiveEnvironment};
+use live::episode::EpisodeConfig;
+use live::faults::Timing;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -53,6 +57,30 @@ pub struct Args {
     /// Largest request body and WebSocket message accepted, in bytes.
     #[arg(long, default_value_t = 1024 * 1024)]
     max_request_bytes: usize,
+    /// `simulated`: every session on its own in-process simulated cluster. `live`: every
+    /// session in its own namespaces of a real cluster, deleted when the session ends; the
+    /// cluster is the one `--kubeconfig`/`--context` name, else K8S_ENDPOINT and K8S_TOKEN
+    /// (K8S_CA_CERT), else KUBECONFIG or ~/.kube/config, else the pod's service account.
+    #[arg(long, env = "GYM_BACKEND", value_enum, default_value_t = BackendKind::Simulated)]
+    backend: BackendKind,
+    /// Live backend: the kubeconfig file to connect with.
+    #[arg(long, value_name = "FILE")]
+    kubeconfig: Option<PathBuf>,
+    /// Live backend: the kubeconfig context to use (its current one otherwise).
+    #[arg(long, value_name = "NAME")]
+    context: Option<String>,
+    /// Live backend: how long a reset may take to bring a session's workloads up.
+    #[arg(long, default_value = "5m", value_parser = crate::world::parse_duration)]
+    reset_deadline: Duration,
+    /// Live backend: how long a fix must hold, in real time, before it counts as resolved.
+    #[arg(long, default_value = "30s", value_parser = crate::world::parse_duration)]
+    durability: Duration,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum BackendKind {
+    Simulated,
+    Live,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -129,14 +157,80 @@ fn hooks(args: &Args) -> anyhow::Result<llm::Hooks> {
     .context("configuring the LLM judge or designer")
 }
 
+/// Where the live backend connects: the flags, or else what the environment says.
+fn connection_source(args: &Args) -> anyhow::Result<ConnectionSource> {
+    if args.kubeconfig.is_some() || args.context.is_some() {
+        return Ok(ConnectionSource::Kubeconfig {
+            path: args.kubeconfig.clone(),
+            context: args.context.clone(),
+        });
+    }
+    Ok(ConnectionSource::from_process_env()?)
+}
+
+/// Connects to the cluster and checks, before serving, that it answers and that the `kubectl`
+/// binary agents' commands run with is there.
+async fn live_backend(args: &Args, env: &EnvConfig) -> anyhow::Result<server::Backend> {
+    let source = connection_source(args)?;
+    let connection = source
+        .config()
+        .await
+        .context("configuring the connection to the live cluster")?;
+    let url = connection.cluster_url.clone();
+    let client = kube::Client::try_from(connection.clone())
+        .context("building the live cluster's API client")?;
+    let version = tokio::time::timeout(Duration::from_secs(30), client.apiserver_version())
+        .await
+        .map_err(|_| anyhow::anyhow!("the live cluster at {url} did not answer within 30 s"))?
+        .with_context(|| format!("cannot reach the live cluster at {url}"))?;
+    let kubectl = tokio::process::Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+        .await;
+    if !kubectl.is_ok_and(|o| o.status.success()) {
+        bail!(
+            "the live backend runs agents' commands with the `kubectl` binary, which is not on PATH"
+        );
+    }
+    let settings = LiveConfig {
+        episode: EpisodeConfig {
+            reset_deadline: args.reset_deadline,
+            timing: Timing {
+                durability: args.durability,
+                ..Timing::default()
+            },
+            ..EpisodeConfig::default()
+        },
+        ..LiveConfig::default()
+    };
+    let env = env.clone();
+    let live = tokio::task::spawn_blocking(move || {
+        LiveEnvironment::new(client, connection, settings, env)
+    })
+    .await
+    .context("listing the faults the live backend supports")?;
+    eprintln!(
+        "kube-sre-gym: live backend on {url} (Kubernetes {}.{}); {} catalogue faults supported",
+        version.major,
+        version.minor,
+        live.supported().len()
+    );
+    Ok(server::Backend::Live(std::sync::Arc::new(live)))
+}
+
 pub fn run(args: Args) -> anyhow::Result<()> {
     let config = config(&args)?;
     let hooks = hooks(&args)?;
-    let state = server::AppState::with_layers(config.clone(), |env| hooks.attach(env))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
+        let backend = match args.backend {
+            BackendKind::Simulated => server::Backend::Simulated,
+            BackendKind::Live => live_backend(&args, &config.env).await?,
+        };
+        let state =
+            server::AppState::with_backend(config.clone(), |env| hooks.attach(env), backend)?;
         eprintln!(
             "kube-sre-gym: OpenEnv server on http://{}:{} (ws /ws, /web, /metrics); up to {} sessions{}",
             config.host,
@@ -235,6 +329,64 @@ mod tests {
         assert_eq!(standard.judge_weight, None);
         let e = hooks(&parse(&["--llm-judge-weight", "1.5"])).expect_err("out of range");
         assert!(e.to_string().contains("LLM_JUDGE_WEIGHT"), "{e}");
+    }
+
+    #[test]
+    fn the_backend_is_simulated_unless_asked_for() {
+        assert_eq!(parse(&[]).backend, BackendKind::Simulated);
+        assert_eq!(parse(&["--backend", "live"]).backend, BackendKind::Live);
+        assert!(Cli::try_parse_from(["serve", "--backend", "cloud"]).is_err());
+        let args = parse(&[
+            "--backend",
+            "live",
+            "--kubeconfig",
+            "/k",
+            "--context",
+            "kind",
+        ]);
+        assert_eq!(
+            connection_source(&args).expect("a source"),
+            ConnectionSource::Kubeconfig {
+                path: Some("/k".into()),
+                context: Some("kind".into())
+            }
+        );
+    }
+
+    #[test]
+    fn an_unreachable_live_cluster_fails_the_start_clearly() {
+        // A port nothing listens on: bound, then released.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("kubeconfig");
+        let kubeconfig = format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:{port}\nusers:\n- name: u\n  user:\n    token: t\ncontexts:\n- name: x\n  context:\n    cluster: c\n    user: u\ncurrent-context: x\n"
+        );
+        std::fs::write(&path, kubeconfig).expect("write");
+        let args = parse(&[
+            "--backend",
+            "live",
+            "--kubeconfig",
+            path.to_str().unwrap_or_default(),
+        ]);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let e = runtime
+            .block_on(live_backend(&args, &EnvConfig::default()))
+            .err()
+            .expect("nothing listens there");
+        let message = format!("{e:#}");
+        assert!(
+            message.contains(&format!(
+                "cannot reach the live cluster at http://127.0.0.1:{port}"
+            )),
+            "{message}"
+        );
     }
 
     #[test]

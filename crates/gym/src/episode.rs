@@ -88,6 +88,10 @@ pub enum EpisodeError {
     },
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
+    /// The backend the episode runs on failed (a live cluster unreachable, a reset that missed
+    /// its deadline).
+    #[error("{0}")]
+    Backend(String),
 }
 
 /// Options of a reset; every field optional.
@@ -665,7 +669,8 @@ fn status_summary(cluster: &mut Cluster, events: usize) -> String {
 }
 
 /// The alert the agent is paged with.
-fn page(alerts: &[String], started: &str) -> String {
+/// The reset observation's page: the alerts and the agent's instructions.
+pub fn page(alerts: &[String], started: &str) -> String {
     let mut out = String::from("PAGERDUTY ALERT: incident triggered\n");
     let _ = writeln!(out, "Triggered at: {started}");
     for a in alerts {
@@ -1240,8 +1245,8 @@ fn report_curriculum_error(e: &CurriculumError) {
 }
 
 /// Reads a step's text: a kubectl command line, a diagnosis, or something else with the error
-/// the agent sees.
-fn read_command(text: &str) -> (Command, Option<String>) {
+/// the agent sees. Public so that another backend (a live cluster) reads steps as episodes do.
+pub fn read_command(text: &str) -> (Command, Option<String>) {
     let lower = text.to_ascii_lowercase();
     let (body, diagnose, fix) = if lower.starts_with("diagnose:") {
         (text["diagnose:".len()..].trim(), true, false)

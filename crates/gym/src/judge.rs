@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use kubectl::grammar::{Invocation, RolloutWhat, Verb};
 
 use crate::Persona;
+use crate::catalogue::Incident;
 use crate::scenario::Scenario;
 
 /// Where a step sits in the SRE workflow, in the order a careful engineer follows.
@@ -138,8 +139,13 @@ pub struct Scope {
 
 impl Scope {
     pub fn of(scenario: &Scenario) -> Scope {
+        Scope::of_incidents(&scenario.incidents)
+    }
+
+    /// The scope of incidents outside a scenario (one injected on a live cluster).
+    pub fn of_incidents(incidents: &[Incident]) -> Scope {
         let mut scope = Scope::default();
-        for i in &scenario.incidents {
+        for i in incidents {
             scope.add(&i.target.namespace, &i.target.name);
             for w in &i.workloads {
                 scope.add(&w.namespace, &w.name);

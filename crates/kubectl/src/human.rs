@@ -99,7 +99,11 @@ pub fn lines<'a>(
             }
         }
         for key in &opts.label_columns {
-            line.push(row.labels.get(key).map_or(Cow::Borrowed(""), |v| Cow::Borrowed(v)));
+            line.push(
+                row.labels
+                    .get(key)
+                    .map_or(Cow::Borrowed(""), |v| Cow::Borrowed(v)),
+            );
         }
         if opts.show_labels {
             line.push(format_labels(&row.labels).into());

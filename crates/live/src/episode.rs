@@ -22,6 +22,10 @@ pub enum EpisodeError {
     Live(#[from] LiveError),
     #[error(transparent)]
     Kubeconfig(#[from] KubeconfigError),
+    /// The reset held, but the fault could not be injected. Its message names the fault: for
+    /// operators, never for the agent.
+    #[error("injecting the fault: {0}")]
+    Inject(LiveError),
 }
 
 /// Settings of a live episode.
@@ -65,7 +69,10 @@ impl LiveEpisode {
     ) -> Result<LiveEpisode, EpisodeError> {
         let session = LiveSession::new(client, NamespaceMap::new(id));
         session.reset(config.reset_deadline).await?;
-        let incident = session.inject(fault, config.seed, config.timing).await?;
+        let incident = session
+            .inject(fault, config.seed, config.timing)
+            .await
+            .map_err(EpisodeError::Inject)?;
         let default = session
             .namespaces()
             .real("default")
@@ -83,6 +90,16 @@ impl LiveEpisode {
     /// The alert the agent is paged with (ground truth stays inside).
     pub fn alert(&self) -> &str {
         &self.incident.alert
+    }
+
+    /// The incident, ground truth included: for graders and operators, never for the agent.
+    pub fn incident(&self) -> &Incident {
+        &self.incident
+    }
+
+    /// The session's namespaces.
+    pub fn session(&self) -> &LiveSession {
+        &self.session
     }
 
     /// Runs one agent command: what its terminal shows.

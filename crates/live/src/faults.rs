@@ -303,21 +303,7 @@ impl LiveSession {
         seed: u64,
         timing: Timing,
     ) -> Result<Incident, LiveError> {
-        let mut twin = Cluster::baseline(seed);
-        let before_twin = twin.clone();
-        let mut incident = fault.inject(&mut twin).map_err(LiveError::Fault)?;
-        let scope: BTreeSet<String> = self
-            .namespaces()
-            .logical_names()
-            .map(str::to_string)
-            .collect();
-        let changes = changes(&before_twin, &twin, &scope);
-        if let Some(object) = changes.iter().find_map(cluster_scoped) {
-            return Err(LiveError::SharedObject {
-                fault: fault.to_string(),
-                object,
-            });
-        }
+        let (mut incident, changes) = plan(fault, seed, self.namespaces())?;
         let before = self.picture().await?;
         incident.observe_baseline(&before);
         tracing::info!(%fault, changes = changes.len(), "injecting on the live cluster");
@@ -426,6 +412,40 @@ impl LiveSession {
             Api::all_with(self.client().clone(), &resource)
         }
     }
+}
+
+/// What injecting `fault` into a session means: the incident, computed on a simulated twin of
+/// the baseline with `seed`, and the changes to write. Refused for a fault that does not apply
+/// to the baseline, shows no symptom, or would change a cluster-scoped object.
+pub fn plan(
+    fault: &CatalogueFault,
+    seed: u64,
+    map: &NamespaceMap,
+) -> Result<(Incident, Vec<Change>), LiveError> {
+    let mut twin = Cluster::baseline(seed);
+    let before_twin = twin.clone();
+    let incident = fault.inject(&mut twin).map_err(LiveError::Fault)?;
+    let scope: BTreeSet<String> = map.logical_names().map(str::to_string).collect();
+    let changes = changes(&before_twin, &twin, &scope);
+    if let Some(object) = changes.iter().find_map(cluster_scoped) {
+        return Err(LiveError::SharedObject {
+            fault: fault.to_string(),
+            object,
+        });
+    }
+    Ok((incident, changes))
+}
+
+/// The catalogue faults a live session can be given, in catalogue order: every mechanism's
+/// fault at its place in the baseline shop that [`plan`] accepts (no add-on topology, nothing
+/// cluster-scoped).
+pub fn supported_faults(seed: u64) -> Vec<CatalogueFault> {
+    let probe = NamespaceMap::new(crate::SessionId::new("probe").expect("a valid id"));
+    gym::CATALOGUE
+        .iter()
+        .map(|info| info.mechanism.default_fault())
+        .filter(|fault| plan(fault, seed, &probe).is_ok())
+        .collect()
 }
 
 /// The cluster-scoped object a change touches, named.

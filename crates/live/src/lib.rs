@@ -11,6 +11,7 @@
 
 pub mod baseline;
 pub mod connect;
+pub mod environment;
 pub mod episode;
 pub mod executor;
 pub mod faults;

@@ -13,11 +13,11 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use gym::{EpisodeError, Observation, ResetOptions, Session};
+use gym::{EpisodeError, Observation, ResetOptions};
 use serde_json::{Value, json};
 
 use crate::protocol::{Action, Envelope, FieldError, capacity_message, parse_action};
-use crate::state::{AppState, AtCapacity, Bound, Inner};
+use crate::state::{AppState, AtCapacity, Bound, Episodes, Inner};
 use crate::{SESSION_HEADER, schema};
 
 /// A FastAPI-style 422: `{"detail": [errors]}`.
@@ -302,7 +302,7 @@ fn mcp_envelope(observation: Value, reward: Option<f64>, done: bool) -> Ran {
 /// Runs an action in a session (owned, or a bound one's hold).
 pub(crate) async fn run_action<S>(inner: &Inner, session: S, action: Action) -> Ran
 where
-    S: std::ops::DerefMut<Target = Session> + Send + 'static,
+    S: std::ops::DerefMut<Target = Episodes> + Send + 'static,
 {
     let command = match action {
         Action::Command(c) => c,
@@ -339,7 +339,7 @@ where
 async fn bound_or_create(inner: &Inner, id: &str) -> Result<Arc<Bound>, Response> {
     inner
         .sessions
-        .get_or_create(id, &inner.env, inner.now_ms())
+        .get_or_create(id, || inner.new_episodes(), inner.now_ms())
         .map(|(b, _)| b)
         .map_err(|full| capacity(&full))
 }
@@ -383,10 +383,14 @@ pub(crate) async fn reset(
             let guard = b.hold().await;
             inner.reset(guard, options).await.map(|(_, r)| r)
         }
-        None => inner
-            .reset(Box::new(inner.env.session()), options)
-            .await
-            .map(|(_, r)| r),
+        // A session for this request only: closed at once (a live one's namespaces go).
+        None => match inner.reset(Box::new(inner.new_episodes()), options).await {
+            Ok((session, r)) => {
+                inner.close(session).await;
+                Ok(r)
+            }
+            Err(lost) => Err(lost),
+        },
     };
     let response = match result {
         Ok(Ok(obs)) => envelope(&obs),
@@ -427,7 +431,7 @@ pub(crate) async fn step(
             let guard = b.hold().await;
             run_action(inner, guard, action).await
         }
-        None => run_action(inner, Box::new(inner.env.session()), action).await,
+        None => run_action(inner, Box::new(inner.new_episodes()), action).await,
     };
     let response = match result {
         Ran::Step(step) => match *step {
@@ -450,7 +454,7 @@ pub(crate) async fn state(State(state): State<AppState>, headers: HeaderMap) -> 
         Ok(None) => Json(inner.env.session().state()).into_response(),
         Ok(Some(id)) => match bound(inner, &id) {
             Ok(b) => {
-                let s = b.session.lock().await.state();
+                let s = b.session.lock().await.state(&inner.env);
                 with_session_header(Json(s).into_response(), &id)
             }
             Err(r) => r,

@@ -4,8 +4,9 @@
 //! server's frames and error codes), the HTTP routes (`/reset`, `/step`, `/state`, `/health`,
 //! `/metadata`, `/schema`, `/openapi.json`), MCP JSON-RPC (`/mcp` and `/ws` `mcp` frames), the
 //! `/web` page and its JSON routes, Prometheus `/metrics`, capacity, idle reaping and the
-//! optional API key. Episodes themselves are the gym's ([`gym::Session`]); this crate depends on
-//! the gym crate only and knows nothing of the simulator.
+//! optional API key. Episodes themselves are the gym's ([`gym::Session`], on the simulator) or
+//! the live crate's ([`live::environment::LiveEpisodes`], on a real cluster), as the
+//! [`Backend`] says; this crate knows nothing of either cluster itself.
 //!
 //! Sessions: a `/ws` connection is a session. HTTP `/reset`, `/step` and `/state` are
 //! stateless as in OpenEnv (a fresh session per request) unless they carry the header
@@ -36,7 +37,7 @@ use tokio::net::TcpListener;
 
 pub use config::Config;
 pub use protocol::ErrorCode;
-pub use state::AppState;
+pub use state::{AppState, Backend};
 
 /// The environment's name, as `openenv.yaml` has it.
 pub const ENV_NAME: &str = "kube_sre_gym";
@@ -167,7 +168,12 @@ where
     }
     // Upgraded connections outlive axum's graceful shutdown: wait for their goodbyes, or the
     // process could exit before they are sent.
-    if !state.inner.connections.wait(CONNECTIONS_GRACE).await {
+    // A live session's goodbye deletes its namespaces and waits for them to go.
+    let grace = match &state.inner.backend {
+        Backend::Simulated => CONNECTIONS_GRACE,
+        Backend::Live(live) => CONNECTIONS_GRACE.max(live.config().teardown_deadline),
+    };
+    if !state.inner.connections.wait(grace).await {
         tracing::warn!("some WebSocket connections were still open at shutdown");
     }
     state.close_all().await;

@@ -6,11 +6,11 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use gym::{EpisodeError, Observation, ResetOptions, Session};
+use gym::{EpisodeError, Observation, ResetOptions};
 use serde_json::{Value, json};
 
 use crate::protocol::{Envelope, capacity_message};
-use crate::state::{AppState, Inner, new_session_id};
+use crate::state::{AppState, Episodes, Inner, new_session_id};
 
 /// The MCP protocol revision answered when the client names none.
 const PROTOCOL_VERSION: &str = "2025-06-18";
@@ -277,9 +277,9 @@ fn call_command(req: &Request) -> Result<String, Value> {
 /// `None` as the session means it was lost to a panic.
 pub(crate) async fn on_connection(
     inner: &Inner,
-    session: Box<Session>,
+    session: Box<Episodes>,
     request: &Value,
-) -> (Option<Box<Session>>, Value) {
+) -> (Option<Box<Episodes>>, Value) {
     let req = match parse(request) {
         Ok(r) => r,
         Err(response) => return (Some(session), response),
@@ -338,19 +338,20 @@ pub(crate) async fn http(State(state): State<AppState>, body: Bytes) -> Response
                 Err(e) => return reply(err(&req.id, -32602, format!("Invalid params: {e}"))),
             };
             let id = new_session_id();
-            let bound = match inner
-                .sessions
-                .get_or_create(&id, &inner.env, inner.now_ms())
-            {
-                Ok((b, _)) => b,
-                Err(full) => {
-                    return reply(err(
-                        &req.id,
-                        -32000,
-                        capacity_message(full.active, full.max),
-                    ));
-                }
-            };
+            let bound =
+                match inner
+                    .sessions
+                    .get_or_create(&id, || inner.new_episodes(), inner.now_ms())
+                {
+                    Ok((b, _)) => b,
+                    Err(full) => {
+                        return reply(err(
+                            &req.id,
+                            -32000,
+                            capacity_message(full.active, full.max),
+                        ));
+                    }
+                };
             let guard = bound.hold().await;
             match inner.reset(guard, options).await {
                 Ok((_, Ok(obs))) => reply(ok(
@@ -403,7 +404,7 @@ pub(crate) async fn http(State(state): State<AppState>, body: Bytes) -> Response
                 }
                 // A temporary session: no episode runs in it, so the call reports that.
                 None => inner
-                    .step(Box::new(inner.env.session()), command)
+                    .step(Box::new(inner.new_episodes()), command)
                     .await
                     .map(|(_, r)| r),
             };

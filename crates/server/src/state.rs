@@ -6,8 +6,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use futures_util::FutureExt;
 use gym::curriculum::SharedCurriculum;
+use gym::episode::State;
 use gym::{Environment, EpisodeError, Observation, ResetOptions, Session};
+use live::environment::{LiveEnvironment, LiveEpisodes};
 use prometheus_client::metrics::gauge::Gauge;
 use rand::RngExt;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
@@ -23,8 +26,36 @@ pub struct AppState {
     pub(crate) inner: Arc<Inner>,
 }
 
+/// What a server's sessions run their episodes on.
+#[derive(Clone, Default)]
+pub enum Backend {
+    /// The gym's in-process simulated cluster.
+    #[default]
+    Simulated,
+    /// A real cluster (or anything serving the Kubernetes API): each session gets its own
+    /// namespaces, torn down when the session ends.
+    Live(Arc<LiveEnvironment>),
+}
+
+/// One session's episodes, on the server's backend.
+pub(crate) enum Episodes {
+    Simulated(Session),
+    Live(LiveEpisodes),
+}
+
+impl Episodes {
+    /// The episode's state, without ground truth; `env`'s curriculum for live sessions.
+    pub fn state(&self, env: &Environment) -> State {
+        match self {
+            Episodes::Simulated(s) => s.state(),
+            Episodes::Live(l) => l.state(env.curriculum()),
+        }
+    }
+}
+
 pub(crate) struct Inner {
     pub env: Arc<Environment>,
+    pub backend: Backend,
     pub config: Config,
     pub metrics: Metrics,
     pub sessions: Sessions,
@@ -52,17 +83,30 @@ impl AppState {
         config: Config,
         attach: impl FnOnce(Environment) -> Environment,
     ) -> Result<AppState, ServerError> {
+        AppState::with_backend(config, attach, Backend::Simulated)
+    }
+
+    /// Like [`AppState::with_layers`], with sessions running their episodes on `backend`.
+    pub fn with_backend(
+        config: Config,
+        attach: impl FnOnce(Environment) -> Environment,
+        backend: Backend,
+    ) -> Result<AppState, ServerError> {
         let curriculum = match &config.curriculum_file {
             Some(path) => SharedCurriculum::open(path.clone(), config.curriculum.clone())?,
             None => SharedCurriculum::in_memory(config.curriculum.clone()),
         };
         let env = attach(Environment::with_curriculum(config.env.clone(), curriculum));
-        Ok(AppState::with_environment(config, Arc::new(env)))
+        Ok(AppState::build(config, Arc::new(env), backend))
     }
 
     /// A server over an environment built elsewhere (`config.env` and the curriculum settings
     /// are then unused).
     pub fn with_environment(config: Config, env: Arc<Environment>) -> AppState {
+        AppState::build(config, env, Backend::Simulated)
+    }
+
+    fn build(config: Config, env: Arc<Environment>, backend: Backend) -> AppState {
         let metrics = Metrics::new();
         let clock = Instant::now();
         let sessions = Sessions::new(config.max_sessions, metrics.sessions_active.clone(), clock);
@@ -73,6 +117,7 @@ impl AppState {
         AppState {
             inner: Arc::new(Inner {
                 env,
+                backend,
                 config,
                 metrics,
                 sessions,
@@ -90,6 +135,10 @@ impl AppState {
 
     pub fn environment(&self) -> &Arc<Environment> {
         &self.inner.env
+    }
+
+    pub fn backend(&self) -> &Backend {
+        &self.inner.backend
     }
 
     /// Sessions held now.
@@ -111,13 +160,7 @@ impl AppState {
         let n = idle.len();
         for bound in idle {
             let guard = bound.hold().await;
-            let _ = self
-                .inner
-                .exec(move || {
-                    let mut guard = guard;
-                    guard.close();
-                })
-                .await;
+            self.inner.close(guard).await;
         }
         if n > 0 {
             tracing::info!(sessions = n, "closed idle sessions");
@@ -161,22 +204,41 @@ impl Inner {
         }
     }
 
-    /// Resets `session`, counting it.
+    /// A new session's episodes on the server's backend (nothing runs until its reset).
+    pub fn new_episodes(&self) -> Episodes {
+        match &self.backend {
+            Backend::Simulated => Episodes::Simulated(self.env.session()),
+            Backend::Live(live) => Episodes::Live(live.session(new_live_session_id())),
+        }
+    }
+
+    /// Resets `session`, counting it. A live reset is awaited here (it waits on the cluster,
+    /// not on the CPU); a simulated one runs where [`exec`](Self::exec) puts it.
     pub async fn reset<S>(
         &self,
         mut session: S,
         options: ResetOptions,
     ) -> Result<(S, Result<Observation, EpisodeError>), Lost>
     where
-        S: DerefMut<Target = Session> + Send + 'static,
+        S: DerefMut<Target = Episodes> + Send + 'static,
     {
         let started = Instant::now();
-        let out = self
-            .exec(move || {
-                let r = session.reset(options);
+        let out = match &mut *session {
+            Episodes::Live(live) => {
+                let r = unwound(live.reset(options)).await?;
                 (session, r)
-            })
-            .await?;
+            }
+            Episodes::Simulated(_) => {
+                self.exec(move || {
+                    let r = match &mut *session {
+                        Episodes::Simulated(s) => s.reset(options),
+                        Episodes::Live(_) => Err(not_simulated()),
+                    };
+                    (session, r)
+                })
+                .await?
+            }
+        };
         if out.1.is_ok() {
             self.metrics.reset(started.elapsed());
         }
@@ -190,28 +252,77 @@ impl Inner {
         command: String,
     ) -> Result<(S, Result<Observation, EpisodeError>), Lost>
     where
-        S: DerefMut<Target = Session> + Send + 'static,
+        S: DerefMut<Target = Episodes> + Send + 'static,
     {
         let started = Instant::now();
-        let out = self
-            .exec(move || {
-                let r = session.step(&command);
+        let out = match &mut *session {
+            Episodes::Live(live) => {
+                let r = unwound(live.step(&command)).await?;
                 (session, r)
-            })
-            .await?;
+            }
+            Episodes::Simulated(_) => {
+                self.exec(move || {
+                    let r = match &mut *session {
+                        Episodes::Simulated(s) => s.step(&command),
+                        Episodes::Live(_) => Err(not_simulated()),
+                    };
+                    (session, r)
+                })
+                .await?
+            }
+        };
         if let Ok(obs) = &out.1 {
             self.metrics.step(started.elapsed(), Some(obs));
         }
         Ok(out)
     }
 
-    /// Closes `session` (an unfinished episode with steps counts as a failure).
+    /// Closes `session`: an unfinished simulated episode with steps counts as a failure; a live
+    /// session's namespaces are deleted and waited for.
     pub async fn close<S>(&self, mut session: S)
     where
-        S: DerefMut<Target = Session> + Send + 'static,
+        S: DerefMut<Target = Episodes> + Send + 'static,
     {
-        let _ = self.exec(move || session.close()).await;
+        match &mut *session {
+            Episodes::Live(live) => match unwound(live.close()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!(
+                    session = %live.namespaces().session(),
+                    error = %e,
+                    "tearing down a live session; `kube-sre-gym live sweep` removes what is left"
+                ),
+                Err(Lost) => {}
+            },
+            Episodes::Simulated(_) => {
+                let _ = self
+                    .exec(move || {
+                        if let Episodes::Simulated(s) = &mut *session {
+                            s.close();
+                        }
+                    })
+                    .await;
+            }
+        }
     }
+}
+
+/// Awaits `f`, turning a panic into [`Lost`] as a blocking call's panic is.
+async fn unwound<R>(f: impl Future<Output = R>) -> Result<R, Lost> {
+    std::panic::AssertUnwindSafe(f)
+        .catch_unwind()
+        .await
+        .map_err(|_| Lost)
+}
+
+fn not_simulated() -> EpisodeError {
+    EpisodeError::Backend("internal: a live session reached the simulator's path".into())
+}
+
+/// A live session's id: 12 random hex digits (its namespaces are `ksg-<id>-<name>`).
+fn new_live_session_id() -> live::SessionId {
+    let mut id = new_session_id();
+    id.truncate(12);
+    live::SessionId::new(&id).expect("12 lower-case hex digits are a valid session id")
 }
 
 /// Counts open `/ws` connections so a shutdown can wait for them to say goodbye (and to record
@@ -268,7 +379,7 @@ impl Drop for Slot {
 /// A session that outlives a request: bound by the session header, the web cookie or MCP's
 /// `openenv/session/create`.
 pub(crate) struct Bound {
-    pub session: Arc<tokio::sync::Mutex<Session>>,
+    pub session: Arc<tokio::sync::Mutex<Episodes>>,
     last_used: AtomicU64,
     clock: Instant,
     _slot: Slot,
@@ -291,19 +402,19 @@ impl Bound {
 
 /// A bound session held by one request.
 pub(crate) struct Held {
-    guard: tokio::sync::OwnedMutexGuard<Session>,
+    guard: tokio::sync::OwnedMutexGuard<Episodes>,
     bound: Arc<Bound>,
 }
 
 impl std::ops::Deref for Held {
-    type Target = Session;
-    fn deref(&self) -> &Session {
+    type Target = Episodes;
+    fn deref(&self) -> &Episodes {
         &self.guard
     }
 }
 
 impl DerefMut for Held {
-    fn deref_mut(&mut self) -> &mut Session {
+    fn deref_mut(&mut self) -> &mut Episodes {
         &mut self.guard
     }
 }
@@ -379,7 +490,7 @@ impl Sessions {
     pub fn get_or_create(
         &self,
         id: &str,
-        env: &Arc<Environment>,
+        make: impl FnOnce() -> Episodes,
         now_ms: u64,
     ) -> Result<(Arc<Bound>, bool), AtCapacity> {
         let mut table = self.table();
@@ -389,7 +500,7 @@ impl Sessions {
         }
         let slot = self.try_slot()?;
         let bound = Arc::new(Bound {
-            session: Arc::new(tokio::sync::Mutex::new(env.session())),
+            session: Arc::new(tokio::sync::Mutex::new(make())),
             last_used: AtomicU64::new(now_ms),
             clock: self.clock,
             _slot: slot,

@@ -123,7 +123,7 @@ pub(crate) async fn reset(
     };
     let bound = match inner
         .sessions
-        .get_or_create(&id, &inner.env, inner.now_ms())
+        .get_or_create(&id, || inner.new_episodes(), inner.now_ms())
     {
         Ok((b, _)) => b,
         Err(full) => return capacity(&full),
@@ -199,7 +199,7 @@ pub(crate) async fn state(State(state): State<AppState>, headers: HeaderMap) -> 
         Ok(id) => id,
     };
     match id.and_then(|id| inner.sessions.get(&id, inner.now_ms())) {
-        Some(b) => Json(b.session.lock().await.state()).into_response(),
+        Some(b) => Json(b.session.lock().await.state(&inner.env)).into_response(),
         None => Json(inner.env.session().state()).into_response(),
     }
 }

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
-use gym::{ResetOptions, Session};
+use gym::ResetOptions;
 use serde_json::{Map, Value};
 use tokio::time::Instant;
 
@@ -12,7 +12,7 @@ use crate::protocol::{
     Action, ErrorCode, capacity_message, check_frame, error_frame, observation_frame, parse_action,
     python_json_error, python_str, raw_observation_frame, state_frame, validation_frame,
 };
-use crate::state::{AppState, Inner};
+use crate::state::{AppState, Episodes, Inner};
 
 /// Bytes read from the socket at a time.
 const READ_BUFFER: usize = 8 * 1024;
@@ -61,7 +61,7 @@ async fn connection(mut socket: WebSocket, state: AppState) {
             return;
         }
     };
-    let mut session = Box::new(inner.env.session());
+    let mut session = Box::new(inner.new_episodes());
     let mut shutdown = inner.shutdown_signal();
     let idle = inner.config.idle_timeout;
     let mut last_request = Instant::now();
@@ -166,7 +166,7 @@ fn reply_error(inner: &Inner, code: ErrorCode, message: &str) -> Next {
 }
 
 /// One request frame. The session is moved in and back out, so a blocking call can own it.
-async fn handle(inner: &Inner, session: Box<Session>, text: &str) -> (Box<Session>, Next) {
+async fn handle(inner: &Inner, session: Box<Episodes>, text: &str) -> (Box<Episodes>, Next) {
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
@@ -249,7 +249,7 @@ async fn handle(inner: &Inner, session: Box<Session>, text: &str) -> (Box<Sessio
                     }
                     Err(error) => {
                         let obs = serde_json::json!({"tool_name": tool_name, "result": null, "error": error});
-                        let done = session.state().done;
+                        let done = session.state(&inner.env).done;
                         return (session, Next::Reply(raw_observation_frame(obs, None, done)));
                     }
                 },
@@ -267,7 +267,7 @@ async fn handle(inner: &Inner, session: Box<Session>, text: &str) -> (Box<Sessio
             if let Err(errors) = check_frame(&frame, &[]) {
                 return (session, invalid(errors));
             }
-            let frame = state_frame(&session.state());
+            let frame = state_frame(&session.state(&inner.env));
             (session, Next::Reply(frame))
         }
         "close" => {
@@ -298,11 +298,11 @@ async fn handle(inner: &Inner, session: Box<Session>, text: &str) -> (Box<Sessio
 }
 
 /// After a panic the session is gone; a placeholder is handed back for the (no-op) close.
-fn lost_placeholder(inner: &Inner) -> Box<Session> {
-    Box::new(inner.env.session())
+fn lost_placeholder(inner: &Inner) -> Box<Episodes> {
+    Box::new(inner.new_episodes())
 }
 
-fn lost(inner: &Inner) -> (Box<Session>, Next) {
+fn lost(inner: &Inner) -> (Box<Episodes>, Next) {
     (
         lost_placeholder(inner),
         Next::Fatal("The session was lost to an internal error".into()),
