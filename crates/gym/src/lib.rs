@@ -25,9 +25,12 @@ pub mod judge;
 pub mod noise;
 pub mod persona;
 pub mod policy;
+pub mod report;
 pub mod reward;
 pub mod scenario;
+pub mod stats;
 pub mod topology;
+pub mod trajectory;
 
 pub use catalogue::{CATALOGUE, CatalogueError, CatalogueFault, Incident, Mechanism};
 pub use curriculum::{Curriculum, SharedCurriculum};
