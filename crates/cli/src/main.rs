@@ -3,8 +3,10 @@
 
 mod apiserver;
 mod bench;
+mod eval;
 mod kubectl;
 mod play;
+mod replay;
 mod scenarios;
 mod serve;
 mod simulate;
@@ -43,6 +45,13 @@ enum Command {
     Play(play::Args),
     /// Serve the environment over OpenEnv's protocol (/ws, HTTP, MCP, /web, /metrics).
     Serve(serve::Args),
+    /// Evaluate policies on the same incidents: a report (JSON, Markdown, HTML) with
+    /// resolution, pass@k, pass^k, rewards, time to mitigate, cost, and paired comparisons.
+    Eval(eval::Args),
+    /// Re-run recorded episodes (an eval's trajectories.jsonl) and check every output matches.
+    Replay(replay::Args),
+    /// Export recorded episodes in ATIF, the Agent Trajectory Interchange Format.
+    Atif(replay::AtifArgs),
     /// Benchmarks of the running system.
     #[command(subcommand)]
     Bench(bench::Command),
@@ -60,6 +69,9 @@ fn main() -> anyhow::Result<()> {
         Command::Scenarios(command) => scenarios::run(command),
         Command::Play(args) => play::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Replay(args) => replay::run(args),
+        Command::Atif(args) => replay::atif(args),
         Command::Bench(command) => bench::run(command),
     }
 }
