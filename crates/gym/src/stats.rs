@@ -198,6 +198,15 @@ pub fn t_cdf(t: f64, df: f64) -> f64 {
     if t > 0.0 { 1.0 - tail } else { tail }
 }
 
+/// P(|T| >= |t|) for Student's t with `df` degrees of freedom, computed from the tail itself
+/// so that tiny p-values keep their digits (1 - cdf would round them to 0).
+pub fn t_two_sided(t: f64, df: f64) -> f64 {
+    if t.is_nan() || df <= 0.0 {
+        return f64::NAN;
+    }
+    inc_beta(df / (df + t * t), df / 2.0, 0.5).min(1.0)
+}
+
 /// The `p` quantile of Student's t with `df` degrees of freedom (bisection on [`t_cdf`]).
 pub fn t_quantile(p: f64, df: f64) -> f64 {
     if !(0.0..=1.0).contains(&p) || df <= 0.0 {
@@ -398,7 +407,8 @@ pub fn wilcoxon(diffs: &[f64]) -> Wilcoxon {
         1.0
     } else {
         let z = ((w_plus - mean).abs() - 0.5).max(0.0) / var.sqrt();
-        (2.0 * (1.0 - normal_cdf(z))).min(1.0)
+        // 2 (1 - Φ(z)) = erfc(z / √2), from the tail so small values keep their digits.
+        erfc(z / std::f64::consts::SQRT_2).min(1.0)
     };
     Wilcoxon {
         n: n as u64,
@@ -438,7 +448,7 @@ pub fn paired_t(diffs: &[f64]) -> PairedT {
         diff,
         t,
         df,
-        p_value: (2.0 * (1.0 - t_cdf(t.abs(), df))).min(1.0),
+        p_value: t_two_sided(t, df),
     }
 }
 
@@ -560,6 +570,10 @@ mod tests {
         assert_eq!(t.df, 3.0);
         assert!(close(t.p_value, 0.030_466_3, 1e-6), "{}", t.p_value);
         assert_eq!(paired_t(&[1.0, 1.0]).p_value, 0.0);
+        // A huge effect keeps a tiny, non-zero p-value: t = 60 on 49 df is about 1e-48.
+        let p = t_two_sided(60.0, 49.0);
+        assert!(p > 0.0 && p < 1e-40, "{p}");
+        assert!(close(t_two_sided(2.570_581_836, 5.0), 0.05, 1e-8));
         assert_eq!(paired_t(&[0.0, 0.0]).p_value, 1.0);
     }
 }

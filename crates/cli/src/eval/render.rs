@@ -13,14 +13,28 @@ fn pct(x: f64) -> String {
     format!("{:.1}%", 100.0 * x)
 }
 
+/// `p = 0.0123`, `p = 4.56e-9`, or `p < 1e-300` where it underflowed.
 fn p_value(p: f64) -> String {
     if p <= 0.0 {
-        "< 1e-300".into()
+        "p < 1e-300".into()
     } else if p < 1e-3 {
-        format!("{p:.2e}")
+        format!("p = {p:.2e}")
     } else {
-        format!("{p:.4}")
+        format!("p = {p:.4}")
     }
+}
+
+/// Axis ticks at a round step (1, 2, 2.5 or 5 times a power of ten) covering `lo..hi`.
+fn ticks(lo: f64, hi: f64) -> (f64, f64, f64) {
+    let span = (hi - lo).max(1e-9);
+    let raw = span / 4.0;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag);
+    ((lo / step).floor() * step, (hi / step).ceil() * step, step)
 }
 
 /// The largest k of a figures' pass@k table, and its entry.
@@ -161,7 +175,7 @@ pub fn summary_table(report: &Report) -> String {
 /// One comparison in a sentence.
 pub fn comparison_sentence(c: &Comparison) -> String {
     let mut s = format!(
-        "{} vs {} on {} shared incidents: resolved {} vs {}; {} better on {}, {} better on {}, tied on {}; exact sign test{} p = {}. Reward difference ({} minus {}) {:+.2} (95% CI {:+.2} to {:+.2}), paired t p = {}, Wilcoxon signed-rank p = {}{}.",
+        "{} vs {} on {} shared incidents: resolved {} vs {}; {} better on {}, {} better on {}, tied on {}; exact sign test{} {}. Reward difference ({} minus {}) {:+.2} (95% CI {:+.2} to {:+.2}), paired t {}, Wilcoxon signed-rank {}{}.",
         c.first,
         c.second,
         c.incidents,
@@ -312,12 +326,14 @@ struct Bar {
 /// Vertical grouped bars: one group per category, one bar per series; `lo..hi` the y range.
 fn bar_chart(
     title: &str,
+    w: f64,
     categories: &[String],
     series: &[(String, Vec<Bar>)],
     (lo, hi): (f64, f64),
     label: impl Fn(f64) -> String,
 ) -> String {
-    let (w, h) = (920.0, 300.0);
+    let (lo, hi, step) = ticks(lo, hi);
+    let h = 300.0;
     let (left, right, top, bottom) = (60.0, 10.0, 30.0, 60.0);
     let plot_w = w - left - right;
     let plot_h = h - top - bottom;
@@ -326,8 +342,9 @@ fn bar_chart(
         r#"<svg viewBox="0 0 {w} {h}" width="100%" role="img" aria-label="{t}"><text x="{left}" y="18" class="title">{t}</text>"#,
         t = esc(title)
     );
-    for i in 0..=4 {
-        let v = lo + (hi - lo) * f64::from(i) / 4.0;
+    let steps = ((hi - lo) / step).round() as i32;
+    for i in 0..=steps {
+        let v = lo + step * f64::from(i);
         let yy = y(v);
         let _ = write!(
             s,
@@ -474,7 +491,7 @@ fn hbar_chart(title: &str, categories: &[String], series: &[(String, Vec<Option<
 fn pass_k_chart(report: &Report) -> String {
     let k_max = report.config.repeats.max(1) as f64;
     let (w, h) = (920.0, 280.0);
-    let (left, right, top, bottom) = (60.0, 10.0, 30.0, 50.0);
+    let (left, right, top, bottom) = (60.0, 30.0, 30.0, 50.0);
     let (pw, ph) = (w - left - right, h - top - bottom);
     let x = |k: f64| {
         if k_max <= 1.0 {
@@ -591,10 +608,11 @@ pub fn html(report: &Report) -> String {
     out.push_str("<div class=\"grid2\">");
     out.push_str(&bar_chart(
         "Resolution rate (95% Wilson interval)",
+        460.0,
         &["all incidents".to_string()],
         &overall,
         (0.0, 1.0),
-        |v| format!("{:.0}%", 100.0 * v),
+        |v| format!("{}%", (100.0 * v).round()),
     ));
     let (mut lo, mut hi) = (0f64, 0f64);
     for p in &report.policies {
@@ -617,9 +635,10 @@ pub fn html(report: &Report) -> String {
         .collect();
     out.push_str(&bar_chart(
         "Mean episode reward (95% t interval)",
+        460.0,
         &["all incidents".to_string()],
         &rewards,
-        ((lo - 0.1 * span).floor(), (hi + 0.1 * span).ceil()),
+        (lo - 0.05 * span, hi + 0.05 * span),
         |v| format!("{v:+.1}"),
     ));
     out.push_str("</div>");
@@ -645,10 +664,11 @@ pub fn html(report: &Report) -> String {
         .collect();
     out.push_str(&bar_chart(
         "Resolution rate by tier (95% Wilson interval)",
+        920.0,
         &tiers,
         &by_tier,
         (0.0, 1.0),
-        |v| format!("{:.0}%", 100.0 * v),
+        |v| format!("{}%", (100.0 * v).round()),
     ));
     if report.config.repeats > 1 {
         out.push_str(&pass_k_chart(report));
@@ -709,8 +729,10 @@ mod tests {
 
     #[test]
     fn p_values_print_small_values_in_scientific_notation() {
-        assert_eq!(p_value(0.0), "< 1e-300");
-        assert_eq!(p_value(0.5), "0.5000");
-        assert_eq!(p_value(2.5e-9), "2.50e-9");
+        assert_eq!(p_value(0.0), "p < 1e-300");
+        assert_eq!(p_value(0.5), "p = 0.5000");
+        assert_eq!(p_value(2.5e-9), "p = 2.50e-9");
+        assert_eq!(ticks(-2.3, 5.1), (-4.0, 6.0, 2.0));
+        assert_eq!(ticks(0.0, 1.0), (0.0, 1.0, 0.25));
     }
 }
