@@ -7,11 +7,10 @@ use std::process::{Command, Output};
 use gym::report::Report;
 
 fn bin(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_kube-sre-gym"))
+    Command::new(env!("CARGO_BIN_EXE_kube-sre-gym"))
         .args(args)
         .output()
-        .expect("the binary runs");
-    out
+        .expect("the binary runs")
 }
 
 fn ok(args: &[&str]) -> String {

@@ -258,6 +258,9 @@ pub enum EvalError {
     },
 }
 
+/// Builds a job's policy, or says why it cannot.
+pub type MakePolicy<'a> = dyn Fn(&Job) -> Result<Box<dyn Policy>, String> + Sync + 'a;
+
 /// Runs every job on `threads` threads sharing `env`, each with the policy `make` builds for
 /// it, and hands each finished trajectory to `done` with its job's index, in completion
 /// order. The first error stops the workers after their current episodes.
@@ -265,7 +268,7 @@ pub fn run_jobs(
     jobs: &[Job],
     threads: usize,
     env: &Arc<Environment>,
-    make: &(dyn Fn(&Job) -> Result<Box<dyn Policy>, String> + Sync),
+    make: &MakePolicy<'_>,
     done: &(dyn Fn(usize, Trajectory) + Sync),
 ) -> Result<(), EvalError> {
     let next = AtomicUsize::new(0);

@@ -345,8 +345,9 @@ pub struct Comparison {
 /// share none.
 pub fn compare(first: &[&EpisodeRow], second: &[&EpisodeRow]) -> Option<Comparison> {
     // incident -> (trials, resolved, reward sum).
+    type Tally = (u64, u64, f64);
     let tally = |rows: &[&EpisodeRow]| {
-        let mut m: BTreeMap<String, (u64, u64, f64)> = BTreeMap::new();
+        let mut m: BTreeMap<String, Tally> = BTreeMap::new();
         for r in rows {
             let e = m.entry(r.incident.clone()).or_default();
             e.0 += 1;
@@ -356,15 +357,15 @@ pub fn compare(first: &[&EpisodeRow], second: &[&EpisodeRow]) -> Option<Comparis
         m
     };
     let (a, b) = (tally(first), tally(second));
-    let shared: Vec<(&(u64, u64, f64), &(u64, u64, f64))> = a
+    let shared: Vec<(&Tally, &Tally)> = a
         .iter()
         .filter_map(|(k, x)| b.get(k).map(|y| (x, y)))
         .collect();
     if shared.is_empty() {
         return None;
     }
-    let rate = |t: &(u64, u64, f64)| t.1 as f64 / t.0 as f64;
-    let mean = |t: &(u64, u64, f64)| t.2 / t.0 as f64;
+    let rate = |t: &Tally| t.1 as f64 / t.0 as f64;
+    let mean = |t: &Tally| t.2 / t.0 as f64;
     let (mut first_better, mut second_better, mut ties) = (0, 0, 0);
     for (x, y) in &shared {
         match rate(x).total_cmp(&rate(y)) {

@@ -719,7 +719,7 @@ pub fn html(report: &Report) -> String {
     for n in &report.config.notes {
         let _ = write!(out, "<li>{}</li>", esc(n));
     }
-    let _ = write!(out, "<li>{}</li></ul></body></html>\n", esc(DEFINITIONS));
+    let _ = writeln!(out, "<li>{}</li></ul></body></html>", esc(DEFINITIONS));
     out
 }
 
