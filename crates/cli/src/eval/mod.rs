@@ -211,15 +211,29 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 .push((index, row));
             bar.set_message(format!("{name}: {r}/{n} resolved"));
             bar.inc(1);
+            // Without a terminal the bar is hidden: a line every tenth instead.
+            if bar.is_hidden() && (n * 10 / jobs.len() as u64) > ((n - 1) * 10 / jobs.len() as u64)
+            {
+                eprintln!(
+                    "{name}: {n}/{} episodes, {r} resolved, {:.0} s",
+                    jobs.len(),
+                    t0.elapsed().as_secs_f64()
+                );
+            }
         };
         evaluate::run_jobs(&jobs, threads, &env, &|job| policy.build(job), &done)
             .with_context(|| format!("evaluating {name}"))?;
-        bar.println(format!(
+        let line = format!(
             "{name}: {}/{} episodes resolved in {:.1} s",
             resolved.load(Ordering::Relaxed),
             jobs.len(),
             t0.elapsed().as_secs_f64()
-        ));
+        );
+        if bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            bar.println(line);
+        }
     }
     bar.finish_and_clear();
     if let Some(w) = trajectories {
