@@ -252,3 +252,15 @@ fn eval_refuses_bad_input_with_a_message() {
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn the_committed_report_reads_back_byte_for_byte_and_its_page_fetches_nothing() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/eval");
+    let json = read(&dir.join("report.json"));
+    let report: Report = serde_json::from_str(&json).unwrap();
+    assert_eq!(report.to_json(), json);
+    assert_eq!(report.config.incidents, 1000);
+    let html = read(&dir.join("report.html"));
+    assert!(!html.contains("http://") && !html.contains("https://"));
+    assert!(html.contains("<svg"));
+}
