@@ -3,9 +3,11 @@
 
 mod apiserver;
 mod bench;
+mod eval;
 mod kubectl;
 mod live;
 mod play;
+mod replay;
 mod scenarios;
 mod serve;
 mod simulate;
@@ -47,6 +49,13 @@ enum Command {
     /// The real-cluster backend: sweep leftovers, play an incident on a cluster.
     #[command(subcommand)]
     Live(live::Command),
+    /// Evaluate policies on the same incidents: a report (JSON, Markdown, HTML) with
+    /// resolution, pass@k, pass^k, rewards, time to mitigate, cost, and paired comparisons.
+    Eval(eval::Args),
+    /// Re-run recorded episodes (an eval's trajectories.jsonl) and check every output matches.
+    Replay(replay::Args),
+    /// Export recorded episodes in ATIF, the Agent Trajectory Interchange Format.
+    Atif(replay::AtifArgs),
     /// Benchmarks of the running system.
     #[command(subcommand)]
     Bench(bench::Command),
@@ -65,6 +74,9 @@ fn main() -> anyhow::Result<()> {
         Command::Play(args) => play::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Live(command) => live::run(command),
+        Command::Eval(args) => eval::run(args),
+        Command::Replay(args) => replay::run(args),
+        Command::Atif(args) => replay::atif(args),
         Command::Bench(command) => bench::run(command),
     }
 }

@@ -1,6 +1,7 @@
 //! Running policies over generated incidents through episodes, exactly as a trainer's agent
-//! meets them: one episode per incident id, paired across policies, in parallel, with per-tier
-//! resolution rates and rewards. The full evaluation tooling builds on this.
+//! meets them: one episode per incident id and trial, paired across policies, in parallel,
+//! each recorded as a [`Trajectory`] that [`replay`] re-runs; and per-tier resolution rates
+//! and rewards. The figures of a full report are in [`crate::report`].
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -9,8 +10,9 @@ use std::sync::{Arc, Mutex};
 
 use crate::catalogue::Difficulty;
 use crate::episode::{Environment, EpisodeError, Observation, ResetOptions, Session};
-use crate::policy::{self, Hack, HackPolicy, Policy, RandomPolicy, ScriptedSre, Turn};
-use crate::scenario::IncidentId;
+use crate::policy::{self, Hack, HackPolicy, Policy, RandomPolicy, Replay, ScriptedSre, Turn};
+use crate::scenario::{IncidentId, TIERS, tier_name};
+use crate::trajectory::{self, Outcome, Shown, Trajectory};
 
 /// One episode's outcome.
 #[derive(Clone, Debug)]
@@ -47,19 +49,75 @@ pub fn play_from(
     session: &mut Session,
     first: &Observation,
     policy: &mut dyn Policy,
-    mut on_step: impl FnMut(&Observation),
+    on_step: impl FnMut(&Observation),
 ) -> Result<EpisodeResult, EpisodeError> {
+    let t = record_from(session, first, policy, on_step)?;
+    Ok(EpisodeResult {
+        id: t.incident.parse()?,
+        policy: t.policy.clone(),
+        resolved: t.outcome.resolved,
+        steps: t.outcome.steps,
+        max_steps: t.max_steps,
+        reward: t.outcome.reward,
+        collateral: t.outcome.collateral.clone(),
+        commands: t.commands().map(str::to_string).collect(),
+    })
+}
+
+/// Like [`play_from`], recording every step: the trajectory has repeat 0 and policy seed 0
+/// until the caller sets them.
+pub fn record_from(
+    session: &mut Session,
+    first: &Observation,
+    policy: &mut dyn Policy,
+    mut on_step: impl FnMut(&Observation),
+) -> Result<Trajectory, EpisodeError> {
     let id: IncidentId = first.metadata.incident_id.parse()?;
     let alert = first.active_alerts.join("\n");
-    let mut result = EpisodeResult {
-        id,
+    let clock = |s: &Session| s.cluster().map_or(0, |c| c.now().0);
+    let start = clock(session);
+    let mut t = Trajectory {
+        format: trajectory::FORMAT.to_string(),
+        incident: id.to_string(),
+        tier: tier_name(id.tier).to_string(),
+        split: id.split().to_string(),
         policy: policy.name(),
-        resolved: false,
-        steps: 0,
+        repeat: 0,
+        policy_seed: 0,
         max_steps: first.max_steps,
-        reward: 0.0,
-        collateral: Vec::new(),
-        commands: Vec::new(),
+        alerts: first.active_alerts.clone(),
+        reset: Shown {
+            output: first.command_output.clone(),
+            status_summary: first.cluster_status_summary.clone(),
+            hint: first.hint.clone(),
+        },
+        steps: Vec::new(),
+        outcome: Outcome::default(),
+        spend: None,
+    };
+    let record = |t: &mut Trajectory, command: Option<String>, o: &Observation, ms: u64| {
+        t.steps.push(trajectory::Step {
+            command,
+            output: o.command_output.clone(),
+            status_summary: o.cluster_status_summary.clone(),
+            hint: o.hint.clone(),
+            exit_code: o.metadata.exit_code,
+            blocked: o.metadata.blocked,
+            phase: o.metadata.phase.map(str::to_string),
+            reward: o.reward,
+            breakdown: o.metadata.breakdown,
+            sim_ms: ms,
+            done: o.done,
+        });
+        t.outcome.steps = o.steps_taken;
+        t.outcome.reward = o.metadata.episode_reward;
+        t.outcome.resolved = o.metadata.resolved;
+        t.outcome.truncated = o.metadata.truncated;
+        t.outcome.collateral = o.metadata.collateral.clone();
+        t.outcome.sim_seconds = ms as f64 / 1000.0;
+        if o.metadata.resolved && t.outcome.sim_seconds_to_mitigate.is_none() {
+            t.outcome.sim_seconds_to_mitigate = Some(ms as f64 / 1000.0);
+        }
     };
     let mut last: Option<Turn> = None;
     for step in 0..first.max_steps {
@@ -69,41 +127,188 @@ pub fn play_from(
             max_steps: first.max_steps,
             last: last.as_ref(),
         };
-        let Some(command) = policy.next_command(&obs) else {
+        let command = policy.next_command(&obs);
+        let stepped = match &command {
+            Some(c) => match session.step(c) {
+                Ok(o) => Some(o),
+                // An empty or oversized command is refused without a step; a policy that sends
+                // one has nothing more to say.
+                Err(EpisodeError::EmptyCommand | EpisodeError::CommandTooLong { .. }) => None,
+                Err(e) => return Err(e),
+            },
+            None => None,
+        };
+        let Some(o) = stepped else {
             let o = session.give_up()?;
             on_step(&o);
-            result.reward = o.metadata.episode_reward;
+            record(&mut t, None, &o, clock(session).saturating_sub(start));
+            t.outcome.gave_up = true;
             break;
         };
-        let o = match session.step(&command) {
-            Ok(o) => o,
-            // An empty or oversized command is refused without a step; a policy that sends
-            // one has nothing more to say.
-            Err(EpisodeError::EmptyCommand | EpisodeError::CommandTooLong { .. }) => {
-                let o = session.give_up()?;
-                on_step(&o);
-                result.reward = o.metadata.episode_reward;
-                break;
-            }
-            Err(e) => return Err(e),
-        };
+        let command = command.unwrap_or_default();
         let (stdout, stderr) = session.last_output().unwrap_or_default();
         last = Some(Turn {
             command: command.clone(),
             stdout: stdout.to_string(),
             stderr: stderr.to_string(),
         });
-        result.commands.push(command);
         on_step(&o);
-        result.steps = o.steps_taken;
-        result.reward = o.metadata.episode_reward;
-        result.resolved = o.metadata.resolved;
-        result.collateral = o.metadata.collateral;
+        record(
+            &mut t,
+            Some(command),
+            &o,
+            clock(session).saturating_sub(start),
+        );
         if o.done {
             break;
         }
     }
-    Ok(result)
+    t.spend = policy.spend();
+    Ok(t)
+}
+
+/// One episode of an evaluation: an incident, which repeated trial it is, and the seed its
+/// policy draws from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Job {
+    pub id: IncidentId,
+    pub repeat: u32,
+    pub policy_seed: u64,
+}
+
+impl Job {
+    /// The job for trial `repeat` of `id` in a run seeded `seed`. Trial 0 of the default seed
+    /// (0) seeds the policy with the incident's seed, as [`evaluate`] does; every other trial
+    /// gets its own seed, so a seeded policy's repeats differ.
+    pub fn new(id: IncidentId, repeat: u32, seed: u64) -> Job {
+        let policy_seed = if repeat == 0 && seed == 0 {
+            u64::from(id.seed)
+        } else {
+            let tier = TIERS.iter().position(|t| *t == id.tier).unwrap_or(0) as u64;
+            splitmix(seed ^ splitmix((tier << 40) ^ (u64::from(id.seed) << 8) ^ u64::from(repeat)))
+        };
+        Job {
+            id,
+            repeat,
+            policy_seed,
+        }
+    }
+}
+
+/// splitmix64's finaliser: a seed mixer that is the same on every platform.
+pub fn splitmix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Runs `job` with `policy` in a fresh session of `env` and records it.
+pub fn record(
+    env: &Arc<Environment>,
+    job: &Job,
+    policy: &mut dyn Policy,
+) -> Result<Trajectory, EpisodeError> {
+    let mut session = env.session();
+    let first = session.reset(ResetOptions {
+        incident: Some(job.id),
+        ..ResetOptions::default()
+    })?;
+    let t = record_from(&mut session, &first, policy, |_| {});
+    session.close();
+    let mut t = t?;
+    t.repeat = job.repeat;
+    t.policy_seed = job.policy_seed;
+    Ok(t)
+}
+
+/// Re-runs a recorded episode from its incident id and commands, in a fresh session of `env`.
+/// The replay of a recording made with the same environment configuration is the same
+/// trajectory, byte for byte (model spend aside: a replay calls no model).
+pub fn replay(env: &Arc<Environment>, recorded: &Trajectory) -> Result<Trajectory, EpisodeError> {
+    let id: IncidentId = recorded.incident.parse()?;
+    let mut policy = Replay::new(
+        recorded.policy.clone(),
+        recorded.commands().map(str::to_string),
+    );
+    let job = Job {
+        id,
+        repeat: recorded.repeat,
+        policy_seed: recorded.policy_seed,
+    };
+    let mut t = record(env, &job, &mut policy)?;
+    t.spend = recorded.spend;
+    Ok(t)
+}
+
+/// Why an evaluation stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error("{id} (trial {repeat}): {source}")]
+    Episode {
+        id: IncidentId,
+        repeat: u32,
+        source: EpisodeError,
+    },
+    #[error("{id} (trial {repeat}): cannot build the policy: {reason}")]
+    Policy {
+        id: IncidentId,
+        repeat: u32,
+        reason: String,
+    },
+}
+
+/// Builds a job's policy, or says why it cannot.
+pub type MakePolicy<'a> = dyn Fn(&Job) -> Result<Box<dyn Policy>, String> + Sync + 'a;
+
+/// Runs every job on `threads` threads sharing `env`, each with the policy `make` builds for
+/// it, and hands each finished trajectory to `done` with its job's index, in completion
+/// order. The first error stops the workers after their current episodes.
+pub fn run_jobs(
+    jobs: &[Job],
+    threads: usize,
+    env: &Arc<Environment>,
+    make: &MakePolicy<'_>,
+    done: &(dyn Fn(usize, Trajectory) + Sync),
+) -> Result<(), EvalError> {
+    let next = AtomicUsize::new(0);
+    let failed: Mutex<Option<EvalError>> = Mutex::new(None);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        for _ in 0..threads.max(1).min(jobs.len().max(1)) {
+            s.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(job) = jobs.get(k) else { break };
+                    let outcome = make(job)
+                        .map_err(|reason| EvalError::Policy {
+                            id: job.id,
+                            repeat: job.repeat,
+                            reason,
+                        })
+                        .and_then(|mut p| {
+                            record(env, job, p.as_mut()).map_err(|source| EvalError::Episode {
+                                id: job.id,
+                                repeat: job.repeat,
+                                source,
+                            })
+                        });
+                    match outcome {
+                        Ok(t) => done(k, t),
+                        Err(e) => {
+                            stop.store(true, Ordering::Relaxed);
+                            let mut f = failed.lock().unwrap_or_else(|e| e.into_inner());
+                            f.get_or_insert(e);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    match failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 /// Runs `policy` on incident `id` in a fresh session of `env`.
@@ -149,11 +354,22 @@ impl PolicyKind {
     }
 
     pub fn build(self, id: IncidentId) -> Box<dyn Policy> {
+        self.build_seeded(u64::from(id.seed))
+    }
+
+    /// The policy, a seeded one drawing from `seed`.
+    pub fn build_seeded(self, seed: u64) -> Box<dyn Policy> {
         match self {
             PolicyKind::Scripted => Box::new(ScriptedSre::new()),
-            PolicyKind::Random => Box::new(RandomPolicy::new(u64::from(id.seed))),
+            PolicyKind::Random => Box::new(RandomPolicy::new(seed)),
             PolicyKind::Hack(h) => Box::new(HackPolicy::new(h)),
         }
+    }
+
+    /// Whether the policy's commands depend on nothing but what it is shown: repeats of a
+    /// deterministic policy on one incident are the same episode.
+    pub fn deterministic(self) -> bool {
+        !matches!(self, PolicyKind::Random)
     }
 }
 

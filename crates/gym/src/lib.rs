@@ -7,7 +7,9 @@
 //! act through kubectl command lines ([`policy`]: a scripted SRE baseline, a random policy,
 //! reward hacks), and what a trainer sees: episodes ([`episode`]) scored by the reward
 //! ([`reward`]) and the programmatic judge ([`judge`]), with incidents chosen by the curriculum
-//! ([`curriculum`]). Two optional hooks let a layer above add signal without entering the
+//! ([`curriculum`]); evaluation over many incidents ([`evaluate`]), each episode recorded and
+//! replayable ([`trajectory`], exported in ATIF), summarised in a report ([`report`]) whose
+//! estimators and tests are in [`stats`]. Two optional hooks let a layer above add signal without entering the
 //! default path: a [`judge::StepScorer`] blended into the judge score, and a [`Designer`]
 //! whose incidents ([`design`]) are checked for injection and solvability before use; on any
 //! failure the programmatic result stands. Faults and grading touch only objects, never
@@ -25,9 +27,12 @@ pub mod judge;
 pub mod noise;
 pub mod persona;
 pub mod policy;
+pub mod report;
 pub mod reward;
 pub mod scenario;
+pub mod stats;
 pub mod topology;
+pub mod trajectory;
 
 pub use catalogue::{CATALOGUE, CatalogueError, CatalogueFault, Incident, Mechanism};
 pub use curriculum::{Curriculum, SharedCurriculum};

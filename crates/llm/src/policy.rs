@@ -5,10 +5,11 @@
 
 use std::sync::Arc;
 
-use gym::policy::{Observation, Policy};
+use gym::policy::{Observation, Policy, Spend};
 use serde_json::{Value, json};
 
 use crate::chat::{ChatModel, ChatRequest, ChatResponse, Message, Tool};
+use crate::cost::PriceTable;
 use crate::error::LlmError;
 use crate::json::{fenced_blocks, strip_think};
 
@@ -51,6 +52,9 @@ pub struct LlmPolicy {
     last_error: Option<LlmError>,
     /// Replies that held no command.
     unparsed: usize,
+    /// Calls, tokens and cost since the policy was built (one episode's, as built per episode).
+    spend: Spend,
+    prices: PriceTable,
 }
 
 pub const SYSTEM: &str = "You are the on-call SRE for a Kubernetes cluster. You were paged with an \
@@ -72,7 +76,15 @@ impl LlmPolicy {
             messages: Vec::new(),
             last_error: None,
             unparsed: 0,
+            spend: Spend::default(),
+            prices: PriceTable::default(),
         }
+    }
+
+    /// Prices the policy's calls (by the configured model name, else the one that answered).
+    pub fn with_prices(mut self, prices: PriceTable) -> LlmPolicy {
+        self.prices = prices;
+        self
     }
 
     pub fn last_error(&self) -> Option<&LlmError> {
@@ -130,6 +142,10 @@ impl Policy for LlmPolicy {
         format!("llm:{}", self.model.model())
     }
 
+    fn spend(&self) -> Option<Spend> {
+        Some(self.spend)
+    }
+
     fn next_command(&mut self, obs: &Observation<'_>) -> Option<String> {
         if obs.step == 0 || self.messages.is_empty() {
             self.messages = vec![Message::user(format!(
@@ -159,9 +175,17 @@ impl Policy for LlmPolicy {
         }
         self.trim();
         for _ in 0..=self.config.reminders {
+            self.spend.calls += 1;
             let reply = match self.model.chat(&self.request()) {
-                Ok(r) => r,
+                Ok(r) => {
+                    self.spend.input_tokens += r.usage.input_tokens;
+                    self.spend.output_tokens += r.usage.output_tokens;
+                    self.spend.cost_usd +=
+                        self.prices.cost(&[self.model.model(), &r.model], &r.usage);
+                    r
+                }
                 Err(e) => {
+                    self.spend.failures += 1;
                     tracing::warn!(error = %e, "the LLM policy stops: its model failed");
                     self.last_error = Some(e);
                     return None;

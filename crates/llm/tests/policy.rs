@@ -11,6 +11,7 @@ use std::time::Duration;
 use common::{Reply, Stub, anthropic_message, openai_text, openai_tool_call};
 use gym::catalogue::CatalogueFault;
 use gym::evaluate;
+use gym::policy::Policy;
 use gym::scenario::Split;
 use gym::{EnvConfig, Environment, IncidentId, ResetOptions};
 use llm::chat::ChatModel;
@@ -37,7 +38,7 @@ fn model(config: LlmConfig) -> Arc<dyn ChatModel> {
 
 fn play(model: Arc<dyn ChatModel>) -> (evaluate::EpisodeResult, LlmPolicy) {
     let env = Arc::new(Environment::new(EnvConfig::default()));
-    let mut policy = LlmPolicy::new(model);
+    let mut policy = LlmPolicy::new(model).with_prices("agent-model=3/15".parse().unwrap());
     let options = ResetOptions {
         incident: Some(oom_incident()),
         ..ResetOptions::default()
@@ -81,6 +82,14 @@ fn an_openai_model_resolves_an_incident_through_tool_calls_fences_and_text() {
     assert_eq!(policy.unparsed_replies(), 1);
 
     let reqs = stub.requests();
+    // The episode's spend: every call's tokens as the server reported them, priced.
+    let spend = policy.spend().unwrap();
+    let calls = reqs.len() as u64;
+    assert_eq!((spend.calls, spend.failures), (calls, 0));
+    assert_eq!(spend.input_tokens, 150 + 100 * (calls - 1));
+    assert_eq!(spend.output_tokens, 30 + 20 * (calls - 1));
+    let cost = (spend.input_tokens as f64 * 3.0 + spend.output_tokens as f64 * 15.0) / 1e6;
+    assert!((spend.cost_usd - cost).abs() < 1e-12, "{spend:?}");
     // The first request carries the alert and offers the kubectl tool.
     let first = &reqs[0].body;
     assert!(
@@ -163,4 +172,6 @@ fn a_dead_model_stops_the_policy_and_the_episode_is_given_up() {
         policy.last_error(),
         Some(llm::LlmError::Connect(_))
     ));
+    let spend = policy.spend().unwrap();
+    assert_eq!((spend.calls, spend.failures, spend.input_tokens), (1, 1, 0));
 }

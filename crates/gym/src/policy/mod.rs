@@ -41,6 +41,57 @@ pub trait Policy {
     fn name(&self) -> String;
     /// The next command line (`kubectl ...`), or `None` to stop.
     fn next_command(&mut self, obs: &Observation<'_>) -> Option<String>;
+    /// What the policy has spent on model calls since it was built; `None` for policies that
+    /// call no model.
+    fn spend(&self) -> Option<Spend> {
+        None
+    }
+}
+
+/// Model calls, tokens and their cost, as an LLM policy counts them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Spend {
+    pub calls: u64,
+    pub failures: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    /// US dollars, from the configured prices (0 for unpriced models).
+    pub cost_usd: f64,
+}
+
+impl Spend {
+    pub fn add(&mut self, other: &Spend) {
+        self.calls += other.calls;
+        self.failures += other.failures;
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+        self.cost_usd += other.cost_usd;
+    }
+}
+
+/// Plays a recorded list of commands, then stops: replays and `replay:FILE` evaluations.
+#[derive(Clone, Debug)]
+pub struct Replay {
+    name: String,
+    commands: std::collections::VecDeque<String>,
+}
+
+impl Replay {
+    pub fn new(name: impl Into<String>, commands: impl IntoIterator<Item = String>) -> Replay {
+        Replay {
+            name: name.into(),
+            commands: commands.into_iter().collect(),
+        }
+    }
+}
+
+impl Policy for Replay {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+    fn next_command(&mut self, _obs: &Observation<'_>) -> Option<String> {
+        self.commands.pop_front()
+    }
 }
 
 /// How long an episode may run.
