@@ -3,6 +3,7 @@
 
 use axum::response::Response;
 use cluster::Kind;
+use kubectl::patch::{ListMerge, Position};
 use serde_json::Value;
 
 use crate::status;
@@ -58,32 +59,37 @@ pub fn parse_config(body: &[u8], kind: Kind, name: &str) -> Result<Value, Respon
     Ok(config)
 }
 
-/// Removes from `object` every map field `previous` held and `current` does not: what the
-/// manager applied before and dropped now. Lists are left to the merge.
-pub fn remove_dropped(object: &mut Value, previous: &Value, current: &Value) {
-    if object.is_array() {
-        return remove_dropped_in_list(object, previous, current);
-    }
+/// Removes from `object` (of `kind`) every field `previous` held and `current` does not: what
+/// the manager applied before and dropped now. Items of keyed lists (containers, variables,
+/// ports) are matched by the strategic merge key, as the merge matches them, and dropped items
+/// go too; other lists are replaced by the merge.
+pub fn remove_dropped(kind: &str, object: &mut Value, previous: &Value, current: &Value) {
+    prune_map(Position::root(kind), object, previous, current);
+}
+
+fn prune_map(at: Position, object: &mut Value, previous: &Value, current: &Value) {
     let (Some(object), Some(previous)) = (object.as_object_mut(), previous.as_object()) else {
         return;
     };
-    for (key, before) in previous {
-        match current.get(key) {
-            None => {
-                object.remove(key);
-            }
-            Some(now) => {
-                if let Some(child) = object.get_mut(key) {
-                    remove_dropped(child, before, now);
-                }
-            }
+    for (field, before) in previous {
+        let Some(now) = current.get(field) else {
+            object.remove(field);
+            continue;
+        };
+        let Some(child) = object.get_mut(field) else {
+            continue;
+        };
+        match at.field(field) {
+            (ListMerge::MergeKey(key), item) => prune_list(item, key, child, before, now),
+            (_, inner) if child.is_object() => prune_map(inner, child, before, now),
+            _ => {}
         }
     }
 }
 
-/// Lists of named items (containers, variables, ports) are matched by name, as the merge
-/// matches them, and their items pruned like maps.
-fn remove_dropped_in_list(object: &mut Value, previous: &Value, current: &Value) {
+/// A keyed list: an item the manager applied before and not now is removed; one it applies
+/// still is pruned like a map. Items only other writers set are left alone.
+fn prune_list(at: Position, key: &str, object: &mut Value, previous: &Value, current: &Value) {
     let (Some(items), Some(before), Some(now)) = (
         object.as_array_mut(),
         previous.as_array(),
@@ -91,15 +97,23 @@ fn remove_dropped_in_list(object: &mut Value, previous: &Value, current: &Value)
     ) else {
         return;
     };
-    let named = |v: &Value| v.get("name").and_then(Value::as_str).map(str::to_string);
-    for item in items.iter_mut() {
-        let Some(name) = named(item) else { continue };
-        let old = before.iter().find(|v| named(v).as_deref() == Some(&name));
-        let new = now.iter().find(|v| named(v).as_deref() == Some(&name));
-        if let (Some(old), Some(new)) = (old, new) {
-            remove_dropped(item, old, new);
+    items.retain_mut(|item| {
+        let Some(k) = item.get(key).cloned() else {
+            return true;
+        };
+        match (keyed(before, key, &k), keyed(now, key, &k)) {
+            (Some(_), None) => false,
+            (Some(old), Some(new)) => {
+                prune_map(at, item, old, new);
+                true
+            }
+            _ => true,
         }
-    }
+    });
+}
+
+fn keyed<'a>(list: &'a [Value], key: &str, value: &Value) -> Option<&'a Value> {
+    list.iter().find(|v| v.get(key) == Some(value))
 }
 
 #[cfg(test)]
@@ -112,26 +126,78 @@ mod tests {
         let mut object = json!({"spec": {"a": 1, "b": 2, "c": {"d": 1, "e": 2}, "other": 5}});
         let previous = json!({"spec": {"a": 1, "b": 2, "c": {"d": 1, "e": 2}}});
         let current = json!({"spec": {"a": 1, "c": {"d": 1}}});
-        remove_dropped(&mut object, &previous, &current);
+        remove_dropped("ConfigMap", &mut object, &previous, &current);
         assert_eq!(object, json!({"spec": {"a": 1, "c": {"d": 1}, "other": 5}}));
     }
 
     #[test]
     fn named_list_items_are_pruned_by_name() {
-        let mut object = json!({"containers": [
+        let mut object = json!({"spec": {"containers": [
             {"name": "a", "command": ["x"], "image": "i"},
             {"name": "b", "command": ["y"], "image": "j"},
-        ]});
-        let previous = json!({"containers": [{"name": "a", "command": ["x"], "image": "i"}]});
-        let current = json!({"containers": [{"name": "a", "image": "i"}]});
-        remove_dropped(&mut object, &previous, &current);
+        ]}});
+        let previous =
+            json!({"spec": {"containers": [{"name": "a", "command": ["x"], "image": "i"}]}});
+        let current = json!({"spec": {"containers": [{"name": "a", "image": "i"}]}});
+        remove_dropped("Pod", &mut object, &previous, &current);
         assert_eq!(
             object,
-            json!({"containers": [
+            json!({"spec": {"containers": [
                 {"name": "a", "image": "i"},
                 {"name": "b", "command": ["y"], "image": "j"},
-            ]})
+            ]}})
         );
+    }
+
+    #[test]
+    fn a_variable_the_manager_dropped_from_a_container_goes() {
+        let env = |names: &[&str]| {
+            names
+                .iter()
+                .map(|n| json!({"name": n, "value": "v"}))
+                .collect::<Vec<_>>()
+        };
+        let deployment = |names: &[&str]| {
+            json!({"spec": {"template": {"spec": {"containers": [
+                {"name": "app", "image": "i", "env": env(names)},
+            ]}}}})
+        };
+        // "C" came from another writer: the manager never applied it, so it stays.
+        let mut object = deployment(&["A", "B", "C"]);
+        remove_dropped(
+            "Deployment",
+            &mut object,
+            &deployment(&["A", "B"]),
+            &deployment(&["A"]),
+        );
+        assert_eq!(object, deployment(&["A", "C"]));
+    }
+
+    #[test]
+    fn a_container_the_manager_dropped_goes() {
+        let pod = |names: &[&str]| {
+            json!({"spec": {"containers": names
+                .iter()
+                .map(|n| json!({"name": n, "image": "i"}))
+                .collect::<Vec<_>>()}})
+        };
+        let mut object = pod(&["a", "b", "sidecar"]);
+        remove_dropped("Pod", &mut object, &pod(&["a", "b"]), &pod(&["a"]));
+        assert_eq!(object, pod(&["a", "sidecar"]));
+    }
+
+    #[test]
+    fn ports_are_matched_by_their_merge_key_not_their_name() {
+        // Container ports merge by containerPort: the dropped 9090 goes, 8080 keeps its name.
+        let pod = |ports: Value| json!({"spec": {"containers": [{"name": "a", "ports": ports}]}});
+        let mut object = pod(json!([
+            {"containerPort": 8080, "name": "http"},
+            {"containerPort": 9090, "name": "metrics"},
+        ]));
+        let previous = object.clone();
+        let current = pod(json!([{"containerPort": 8080, "name": "http"}]));
+        remove_dropped("Pod", &mut object, &previous, &current);
+        assert_eq!(object, current);
     }
 
     #[test]

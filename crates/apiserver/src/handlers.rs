@@ -460,7 +460,7 @@ impl Handle<'_> {
                 let previous = self.shared.applied().get(&(uid, manager.clone())).cloned();
                 let mut original = to_json(current.as_ref());
                 if let Some(previous) = &previous {
-                    crate::apply::remove_dropped(&mut original, previous, &config);
+                    crate::apply::remove_dropped(kind.name(), &mut original, previous, &config);
                 }
                 let body = serde_json::to_vec(&config).unwrap_or_default();
                 let mut patched = kubectl::patch::apply(

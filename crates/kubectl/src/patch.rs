@@ -391,9 +391,10 @@ fn lookup(ctx: Ctx, name: &str) -> Field {
         })
 }
 
-/// How a list field merges, for code that computes strategic merge patches (`apply`).
+/// How a list field merges, for code that computes strategic merge patches (`apply`) or prunes
+/// what a server-side apply manager dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ListMerge {
+pub enum ListMerge {
     Atomic,
     MergeKey(&'static str),
     PrimitiveSet,
@@ -401,15 +402,16 @@ pub(crate) enum ListMerge {
 
 /// A position in an object of some kind, as the merge strategy table sees it.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Position(Ctx);
+pub struct Position(Ctx);
 
 impl Position {
-    pub(crate) fn root(kind: &str) -> Position {
+    /// The top of an object of `kind` (`Deployment`, `Pod`, ...).
+    pub fn root(kind: &str) -> Position {
         Position(Ctx::Root(RootKind::of(kind)))
     }
 
     /// The strategy of field `name` if it is a list, and the position of its value (or items).
-    pub(crate) fn field(self, name: &str) -> (ListMerge, Position) {
+    pub fn field(self, name: &str) -> (ListMerge, Position) {
         let field = lookup(self.0, name);
         let list = match field.list {
             ListStrategy::Atomic => ListMerge::Atomic,
