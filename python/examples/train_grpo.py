@@ -172,7 +172,7 @@ def build_dataset(args: argparse.Namespace) -> Any:
     seeds = list(range(args.seed_start, args.seed_start + args.incidents))
     columns: Dict[str, List[Any]] = {"prompt": [prompt] * len(seeds), "seed": seeds}
     for name in ("difficulty", "split", "max_steps"):
-        value = getattr(args, name.replace("-", "_"))
+        value = getattr(args, name)
         if value is not None:
             columns[name] = [value] * len(seeds)
     return Dataset.from_dict(columns)
@@ -213,6 +213,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     g.add_argument("--lora-dropout", type=float, default=0.05)
     g.add_argument("--lora-target-modules", default="all-linear", help="'all-linear' or a comma list")
     args = p.parse_args(argv)
+    if args.difficulty is not None:
+        # A number in [0, 1] goes to the server as a number, a tier name as itself.
+        try:
+            args.difficulty = float(args.difficulty)
+        except ValueError:
+            pass
     if args.incidents < 1:
         p.error("--incidents must be at least 1")
     if args.num_generations < 2:
