@@ -125,8 +125,8 @@ class RolloutLog:
         if self.path is None:
             return
         with self._lock, open(self.path, "a", encoding="utf-8") as f:
-            for group_index, rec in enumerate(records):
-                f.write(json.dumps({"step": step, "rollout": group_index, **rec}) + "\n")
+            for index, rec in enumerate(records):
+                f.write(json.dumps({"step": step, "rollout": index, **rec}) + "\n")
 
 
 _rollout_log = RolloutLog(None)
@@ -134,8 +134,10 @@ _rollout_log = RolloutLog(None)
 
 def episode_reward(environments: Sequence[KubeSreToolEnv], **kwargs: Any) -> List[float]:
     """The reward GRPO optimises: each rollout's episode reward (the sum of its step rewards)."""
+    # Rollouts are scored before the optimizer step they feed: number them by that step, as
+    # the trainer's logs are.
     state = kwargs.get("trainer_state")
-    _rollout_log.write(getattr(state, "global_step", 0), [e._record() for e in environments])
+    _rollout_log.write(getattr(state, "global_step", 0) + 1, [e._record() for e in environments])
     return [e.reward for e in environments]
 
 

@@ -187,7 +187,7 @@ def test_one_grpo_step_on_cpu(server, tmp_path, monkeypatch):
     # rollouts share their seed and so their incident, and the two groups differ.
     rollouts = read_jsonl(out / "rollouts.jsonl")
     assert len(rollouts) == 4
-    assert all(r["steps"] == 1 for r in rollouts), rollouts
+    assert all(r["steps"] == 1 and r["step"] == 1 for r in rollouts), rollouts
     by_seed: Dict[int, set] = {}
     for r in rollouts:
         by_seed.setdefault(r["seed"], set()).add(r["incident_id"])
