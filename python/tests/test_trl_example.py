@@ -1,4 +1,4 @@
-"""The TRL tool environment of examples/trl_grpo.py, driven as TRL would (without TRL)."""
+"""The TRL tool environment of examples/train_grpo.py, driven as TRL would (without TRL)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ksg import REPO
 
 def load_example(monkeypatch, url):
     monkeypatch.setenv("KSG_URL", url)
-    spec = importlib.util.spec_from_file_location("trl_grpo", REPO / "python" / "examples" / "trl_grpo.py")
+    spec = importlib.util.spec_from_file_location("train_grpo", REPO / "python" / "examples" / "train_grpo.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod

@@ -2,6 +2,10 @@
 //! kubectl commands in lockstep (optionally pausing between steps, as an agent thinking would)
 //! for a fixed time. Reports steps per second, step latency percentiles as the client sees
 //! them, and the process's resident memory.
+//!
+//! The client only needs the OpenEnv `/ws` frames, so it also drives other OpenEnv servers (the
+//! Python reference's echo environment takes `{"message": ...}` actions: see
+//! [`Target::action_field`]).
 
 use std::time::{Duration, Instant};
 
@@ -30,6 +34,28 @@ const INCIDENTS: usize = 16;
 
 /// Sessions that connect at once.
 const CONNECT_BATCH: usize = 100;
+
+/// The server under load and the shape of its actions.
+#[derive(Clone, Copy, Debug)]
+pub struct Target<'a> {
+    /// A `/ws` URL (see [`ws_url`]).
+    pub url: &'a str,
+    pub api_key: Option<&'a str>,
+    /// The action field a step's command goes in: `command` for kube-sre-gym, `message` for
+    /// OpenEnv's echo environment.
+    pub action_field: &'a str,
+}
+
+impl<'a> Target<'a> {
+    /// A kube-sre-gym server at `url` (a `/ws` URL).
+    pub fn kube_sre_gym(url: &'a str, api_key: Option<&'a str>) -> Target<'a> {
+        Target {
+            url,
+            api_key,
+            action_field: "command",
+        }
+    }
+}
 
 /// One load level.
 #[derive(Clone, Copy, Debug)]
@@ -156,8 +182,40 @@ fn reset_frame(session: usize, max_steps: Option<usize>) -> String {
     serde_json::json!({"type": "reset", "data": data}).to_string()
 }
 
-fn step_frame(command: &str) -> String {
-    serde_json::json!({"type": "step", "data": {"command": command}}).to_string()
+fn step_frame(action_field: &str, command: &str) -> String {
+    let mut data = serde_json::Map::new();
+    data.insert(action_field.to_string(), command.into());
+    serde_json::json!({"type": "step", "data": data}).to_string()
+}
+
+/// Skips JSON whitespace.
+fn skip_ws(s: &str) -> &str {
+    s.trim_start_matches([' ', '\t', '\n', '\r'])
+}
+
+/// Whether a reply frame is an observation. Both our server (compact JSON) and Python's
+/// (`json.dumps`, a space after each colon) put `type` first; a full parse per reply would cost
+/// the client more than some servers' whole step.
+fn is_observation(reply: &str) -> bool {
+    let rest = skip_ws(reply);
+    let Some(rest) = rest.strip_prefix('{') else {
+        return false;
+    };
+    let Some(rest) = skip_ws(rest).strip_prefix(r#""type""#) else {
+        return false;
+    };
+    let Some(rest) = skip_ws(rest).strip_prefix(':') else {
+        return false;
+    };
+    skip_ws(rest).starts_with(r#""observation""#)
+}
+
+/// Whether an observation frame ends its episode. A `"done":` inside a string value is escaped
+/// (`\"done\":`), so only the envelope's key matches.
+fn is_done(reply: &str) -> bool {
+    reply
+        .match_indices(r#""done":"#)
+        .any(|(i, m)| skip_ws(&reply[i + m.len()..]).starts_with("true"))
 }
 
 /// What one session did.
@@ -173,6 +231,7 @@ async fn drive(
     session: usize,
     start: Instant,
     load: Load,
+    action_field: String,
 ) -> Result<(Tally, Socket), BenchError> {
     let mut tally = Tally {
         latencies_us: Vec::with_capacity(4096),
@@ -180,7 +239,10 @@ async fn drive(
         resets: 0,
         errors: 0,
     };
-    let frames: Vec<String> = COMMANDS.iter().map(|c| step_frame(c)).collect();
+    let frames: Vec<String> = COMMANDS
+        .iter()
+        .map(|c| step_frame(&action_field, c))
+        .collect();
     let end = start + load.duration;
     // Sessions that pause start spread over one pause, as independent agents would; all
     // starting together would measure a burst, not the load.
@@ -195,14 +257,14 @@ async fn drive(
         let sent = Instant::now();
         let reply = call(&mut socket, frame, session).await?;
         let took = sent.elapsed();
-        if reply.starts_with(r#"{"type":"observation""#) {
+        if is_observation(&reply) {
             tally.steps += 1;
             tally
                 .latencies_us
                 .push(took.as_micros().min(u128::from(u32::MAX)) as u32);
-            if reply.contains(r#""done":true"#) {
+            if is_done(&reply) {
                 let r = call(&mut socket, reset_frame(session, load.max_steps), session).await?;
-                if !r.starts_with(r#"{"type":"observation""#) {
+                if !is_observation(&r) {
                     return Err(BenchError::Protocol { session, reason: r });
                 }
                 tally.resets += 1;
@@ -225,15 +287,16 @@ fn percentile(sorted: &[u32], p: f64) -> Duration {
     Duration::from_micros(u64::from(sorted[i.min(sorted.len() - 1)]))
 }
 
-/// Runs one load level against `url` (a `/ws` URL, see [`ws_url`]).
-pub async fn run(url: &str, api_key: Option<&str>, load: Load) -> Result<Report, BenchError> {
+/// Runs one load level against `target`.
+pub async fn run(target: Target<'_>, load: Load) -> Result<Report, BenchError> {
+    let (url, api_key) = (target.url, target.api_key);
     let setup_started = Instant::now();
     let mut sockets = Vec::with_capacity(load.sessions);
     for batch in (0..load.sessions).collect::<Vec<_>>().chunks(CONNECT_BATCH) {
         let opened = futures_util::future::join_all(batch.iter().map(|&i| async move {
             let mut socket = connect(url, api_key, i).await?;
             let reply = call(&mut socket, reset_frame(i, load.max_steps), i).await?;
-            if !reply.starts_with(r#"{"type":"observation""#) {
+            if !is_observation(&reply) {
                 return Err(BenchError::Protocol {
                     session: i,
                     reason: reply,
@@ -251,7 +314,7 @@ pub async fn run(url: &str, api_key: Option<&str>, load: Load) -> Result<Report,
     let tasks: Vec<_> = sockets
         .into_iter()
         .enumerate()
-        .map(|(i, s)| tokio::spawn(drive(s, i, start, load)))
+        .map(|(i, s)| tokio::spawn(drive(s, i, start, load, target.action_field.to_string())))
         .collect();
     let mut latencies = Vec::new();
     let (mut steps, mut resets, mut errors) = (0, 0, 0);
@@ -298,6 +361,36 @@ mod tests {
         assert_eq!(ws_url("http://127.0.0.1:8000"), "ws://127.0.0.1:8000/ws");
         assert_eq!(ws_url("https://x.hf.space/"), "wss://x.hf.space/ws");
         assert_eq!(ws_url("ws://h:1/ws"), "ws://h:1/ws");
+    }
+
+    #[test]
+    fn step_frames_put_the_command_in_the_target_field() {
+        let ours: serde_json::Value =
+            serde_json::from_str(&step_frame("command", "kubectl get pods -A")).unwrap();
+        assert_eq!(
+            ours,
+            serde_json::json!({"type": "step", "data": {"command": "kubectl get pods -A"}})
+        );
+        let echo: serde_json::Value = serde_json::from_str(&step_frame("message", "hi")).unwrap();
+        assert_eq!(echo["data"], serde_json::json!({"message": "hi"}));
+    }
+
+    #[test]
+    fn replies_are_read_in_either_server_json_style() {
+        let compact = r#"{"type":"observation","data":{"observation":{"command_output":"x"},"reward":0.1,"done":true}}"#;
+        let python = r#"{"type": "observation", "data": {"observation": {"echoed_message": "hi"}, "reward": 0.2, "done": false}}"#;
+        assert!(is_observation(compact) && is_done(compact));
+        assert!(is_observation(python) && !is_done(python));
+        assert!(is_done(
+            r#"{"type": "observation", "data": {"done": true}}"#
+        ));
+        let error =
+            r#"{"type": "error", "data": {"message": "observation", "code": "VALIDATION_ERROR"}}"#;
+        assert!(!is_observation(error));
+        // A "done" inside the command output is escaped and does not end the episode.
+        let quoted = r#"{"type":"observation","data":{"observation":{"command_output":"{\"done\":true}"},"done":false}}"#;
+        assert!(is_observation(quoted) && !is_done(quoted));
+        assert!(!is_observation("") && !is_observation("[1]"));
     }
 
     #[test]
