@@ -261,6 +261,7 @@ impl KindVisitor for Handle<'_> {
                 self.post::<T>(&ns, &body)
             }
             (&Method::DELETE, Some(_), None) => self.delete::<T>(&ns, &name),
+            (&Method::DELETE, None, None) => self.delete_collection::<T>(),
             _ => Err(status::method_not_allowed()),
         };
         Outcome::Done(result.unwrap_or_else(|r| r))
@@ -596,8 +597,8 @@ impl Handle<'_> {
         self.warn(Ok(response), self.field_validation(), &warnings)
     }
 
-    fn delete<T: Stored + Schema>(&self, ns: &str, name: &str) -> Handled {
-        let kind = T::OBJECT_KIND;
+    /// `DeleteOptions` from the body or the query, as the API server reads them.
+    fn delete_options(&self) -> DeleteOptions {
         let body: Value = if self.req.body.is_empty() {
             json!({})
         } else {
@@ -626,11 +627,48 @@ impl Handle<'_> {
                     .get("gracePeriodSeconds")
                     .and_then(|g| g.parse().ok())
             });
-        let opts = DeleteOptions {
+        DeleteOptions {
             propagation,
             grace_period_seconds: grace,
             dry_run,
-        };
+        }
+    }
+
+    /// `deletecollection`: every object the namespace and selectors pick, deleted as one
+    /// request; the reply lists what was deleted, as the API server's does.
+    fn delete_collection<T: Stored + Schema>(&self) -> Handled {
+        let kind = T::OBJECT_KIND;
+        let opts = self.delete_options();
+        let mut cluster = self.shared.cluster();
+        let chosen = self.selected::<T>(&cluster)?;
+        let mut items = Vec::with_capacity(chosen.len());
+        for object in chosen {
+            let meta = object.metadata();
+            let ns = meta.namespace.as_deref().unwrap_or_default();
+            let name = meta.name.as_deref().unwrap_or_default();
+            match cluster.delete::<T>(ns, name, opts) {
+                Ok(deleted) => items.push(to_json(deleted.as_ref())),
+                // Gone meanwhile (a cascade from an earlier item): nothing left to delete.
+                Err(e) if e.reason == cluster::Reason::NotFound => {}
+                Err(e) => return Err(status::error(&e, Some(kind), name)),
+            }
+        }
+        let rv = cluster.resource_version();
+        drop(cluster);
+        self.shared.notify(rv);
+        let body = json!({
+            "kind": list_kind(kind),
+            "apiVersion": kind.api_version(),
+            "metadata": {"resourceVersion": rv.to_string()},
+            "items": items,
+        });
+        Ok(status::json_response(200, &body))
+    }
+
+    fn delete<T: Stored + Schema>(&self, ns: &str, name: &str) -> Handled {
+        let kind = T::OBJECT_KIND;
+        let opts = self.delete_options();
+        let dry_run = opts.dry_run;
         let mut cluster = self.shared.cluster();
         let deleted = cluster
             .delete::<T>(ns, name, opts)

@@ -8,18 +8,18 @@ use cluster::Cluster;
 use cluster::k8s_openapi::api::apps::v1::Deployment;
 use cluster::k8s_openapi::api::core::v1::Pod;
 use futures_util::{StreamExt, TryStreamExt};
-use kube::api::{Api, ListParams, Patch, PatchParams, WatchEvent, WatchParams};
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, WatchEvent, WatchParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use serde_json::json;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kube_rs_lists_gets_patches_and_watches() {
+/// An API server over a fresh baseline, and a kube-rs client for it from the kubeconfig it writes.
+async fn start(seed: u64, clock: ClockMode) -> kube::Client {
     let config = ServerConfig {
         minor_version: 33,
         token: Some("kube-rs".into()),
-        clock: ClockMode::Accelerated(20),
+        clock,
     };
-    let shared = Shared::new(Cluster::baseline(6), config);
+    let shared = Shared::new(Cluster::baseline(seed), config);
     let cert = ServingCert::generate(&[]).unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
@@ -35,7 +35,59 @@ async fn kube_rs_lists_gets_patches_and_watches() {
     let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
         .await
         .unwrap();
-    let client = kube::Client::try_from(config).unwrap();
+    kube::Client::try_from(config).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_collection_deletes_what_the_selector_picks_and_lists_it() {
+    let client = start(7, ClockMode::Accelerated(20)).await;
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "payments");
+    let gateway = ListParams::default().labels("app=payment-gateway");
+    let before = pods.list(&gateway).await.unwrap();
+    assert_eq!(before.items.len(), 2);
+    let others: Vec<String> = pods
+        .list(&ListParams::default().labels("app!=payment-gateway"))
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .filter_map(|p| p.metadata.uid.clone())
+        .collect();
+    assert!(!others.is_empty());
+
+    let now = DeleteParams {
+        grace_period_seconds: Some(0),
+        ..DeleteParams::default()
+    };
+    // The list of what was deleted (a Status would mean the server deleted nothing to show).
+    let deleted = pods
+        .delete_collection(&now, &gateway)
+        .await
+        .unwrap()
+        .left()
+        .expect("the deleted pods");
+    let uid = |p: &Pod| p.metadata.uid.clone().unwrap();
+    let mut deleted_uids: Vec<String> = deleted.items.iter().map(uid).collect();
+    let mut expected: Vec<String> = before.items.iter().map(uid).collect();
+    deleted_uids.sort();
+    expected.sort();
+    assert_eq!(deleted_uids, expected);
+
+    let after: Vec<String> = pods
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(uid)
+        .collect();
+    assert!(expected.iter().all(|u| !after.contains(u)), "{after:?}");
+    assert!(others.iter().all(|u| after.contains(u)), "{after:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kube_rs_lists_gets_patches_and_watches() {
+    let client = start(6, ClockMode::Accelerated(20)).await;
 
     let pods: Api<Pod> = Api::namespaced(client.clone(), "payments");
     let gateway = ListParams::default().labels("app=payment-gateway");
