@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, WatchParams};
 
 use crate::baseline::{self, BaselineError};
@@ -263,11 +263,88 @@ impl LiveSession {
         let start = tokio::time::Instant::now();
         self.apply_baseline().await?;
         self.prune().await?;
+        self.replace_stuck_set_pods(start + deadline).await?;
         let left = deadline.saturating_sub(start.elapsed());
         self.wait_healthy(left).await.map_err(|e| match e {
             LiveError::Unhealthy { pending, .. } => LiveError::Unhealthy { deadline, pending },
             e => e,
         })
+    }
+
+    /// A StatefulSet leaves a pod that never became ready at its old revision (Kubernetes waits
+    /// for an operator to delete it), so the baseline's template would never reach it: once each
+    /// set's controller has seen the applied template, such pods are deleted and come back new.
+    async fn replace_stuck_set_pods(&self, until: tokio::time::Instant) -> Result<(), LiveError> {
+        let api_error = |what: String| {
+            move |e| LiveError::Api {
+                what,
+                source: Box::new(e),
+            }
+        };
+        for (_, real) in self.namespaces.pairs() {
+            let sets: Api<StatefulSet> = Api::namespaced(self.client.clone(), real);
+            let pods: Api<Pod> = Api::namespaced(self.client.clone(), real);
+            let listed = sets
+                .list(&ListParams::default())
+                .await
+                .map_err(api_error(format!("listing statefulsets in {real}")))?;
+            for set in listed.items {
+                let name = set.metadata.name.clone().unwrap_or_default();
+                let mut set = set;
+                // The controller's view of the applied template, or the deadline.
+                while set.status.as_ref().and_then(|s| s.observed_generation)
+                    < set.metadata.generation
+                    && tokio::time::Instant::now() < until
+                {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    set = sets
+                        .get(&name)
+                        .await
+                        .map_err(api_error(format!("reading statefulset {real}/{name}")))?;
+                }
+                let Some(revision) = set.status.as_ref().and_then(|s| s.update_revision.clone())
+                else {
+                    continue;
+                };
+                let Some(selector) = set
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.selector.match_labels.as_ref())
+                else {
+                    continue;
+                };
+                let labels = selector
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(",");
+                let owned = pods
+                    .list(&ListParams::default().labels(&labels))
+                    .await
+                    .map_err(api_error(format!("listing the pods of {real}/{name}")))?;
+                for pod in owned.items {
+                    let old = pod
+                        .metadata
+                        .labels
+                        .as_ref()
+                        .and_then(|l| l.get("controller-revision-hash"))
+                        .is_some_and(|h| *h != revision);
+                    if old && !is_ready(&pod) {
+                        let pod_name = pod.metadata.name.clone().unwrap_or_default();
+                        match pods.delete(&pod_name, &DeleteParams::default()).await {
+                            Ok(_) => {}
+                            Err(kube::Error::Api(s)) if s.is_not_found() => {}
+                            Err(e) => {
+                                return Err(api_error(format!("deleting pod {real}/{pod_name}"))(
+                                    e,
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Deletes the objects of the session's namespaces that the baseline does not hold, of the
@@ -383,4 +460,12 @@ impl LiveSession {
         }
         Ok(())
     }
+}
+
+/// Whether the pod's Ready condition is True.
+fn is_ready(pod: &Pod) -> bool {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
 }
