@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 use std::time::Duration;
 
 use cluster::Cluster;
@@ -659,8 +659,18 @@ fn id_in(split: Split, tier: Difficulty, seed: u64) -> IncidentId {
 }
 
 /// The reset's cluster summary: every pod, then the latest events.
+/// `kubectl get pods -A`, parsed once: every reset and every changing step prints it.
+fn pod_table(cluster: &mut Cluster) -> kubectl::output::Output {
+    static GET_PODS: LazyLock<Result<kubectl::grammar::Invocation, kubectl::grammar::ParseError>> =
+        LazyLock::new(|| kubectl::grammar::parse("kubectl get pods -A"));
+    match &*GET_PODS {
+        Ok(invocation) => kubectl::exec::run_parsed(cluster, invocation),
+        Err(e) => kubectl::output::Output::error(e.message.clone(), e.exit_code),
+    }
+}
+
 fn status_summary(cluster: &mut Cluster, events: usize) -> String {
-    let pods = kubectl::exec::run(cluster, "kubectl get pods -A");
+    let pods = pod_table(cluster);
     let mut out = String::from("=== POD STATUS ===\n");
     out.push_str(&pods.stdout);
     out.push_str("\n=== RECENT EVENTS ===\n");
@@ -971,7 +981,7 @@ impl Session {
         }
 
         let cluster_status_summary = if mutated || ep.done {
-            kubectl::exec::run(&mut ep.cluster, "kubectl get pods -A").stdout
+            pod_table(&mut ep.cluster).stdout
         } else {
             String::new()
         };
@@ -1051,8 +1061,7 @@ impl Session {
         ep.done = true;
         let obs = Observation {
             command_output: "The episode ended unresolved: the agent gave up.\n".into(),
-            cluster_status_summary: kubectl::exec::run(&mut ep.cluster, "kubectl get pods -A")
-                .stdout,
+            cluster_status_summary: pod_table(&mut ep.cluster).stdout,
             active_alerts: ep.prepared.scenario.alerts.clone(),
             steps_taken: ep.steps,
             max_steps: ep.max_steps,
@@ -1191,7 +1200,7 @@ fn score_externally(
     breakdown: &mut Breakdown,
 ) -> ScorerStep {
     // A read on a fork, so scoring cannot change the episode's cluster.
-    let pods = kubectl::exec::run(&mut ep.cluster.clone(), "kubectl get pods -A").stdout;
+    let pods = pod_table(&mut ep.cluster.clone()).stdout;
     let programmatic = breakdown.judge;
     let ctx = StepContext {
         persona: ep.persona,
