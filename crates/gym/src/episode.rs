@@ -659,6 +659,33 @@ fn id_in(split: Split, tier: Difficulty, seed: u64) -> IncidentId {
 }
 
 /// The reset's cluster summary: every pod, then the latest events.
+/// The hint a step shows: the junior persona's guidance, the senior's feedback on the step (none
+/// for a blocked one), nothing from the principal. Every backend's step reports it so.
+pub fn step_hint(
+    persona: Persona,
+    phases: &PhaseTracker,
+    verdict: Option<&Verdict>,
+    blocked: bool,
+    resolved: bool,
+) -> String {
+    match persona {
+        Persona::Junior => judge::junior_hint(phases.seen(), verdict, resolved).to_string(),
+        Persona::Senior => verdict
+            .filter(|_| !blocked)
+            .map(|v| v.feedback.to_string())
+            .unwrap_or_default(),
+        Persona::Principal => String::new(),
+    }
+}
+
+/// The triage phase the judge gave a step, as metadata names it; none for a blocked step.
+pub fn step_phase(verdict: Option<&Verdict>, blocked: bool) -> Option<&'static str> {
+    if blocked {
+        return None;
+    }
+    verdict.and_then(|v| v.phase).map(Phase::name)
+}
+
 /// `kubectl get pods -A`, parsed once: every reset and every changing step prints it.
 fn pod_table(cluster: &mut Cluster) -> kubectl::output::Output {
     static GET_PODS: LazyLock<Result<kubectl::grammar::Invocation, kubectl::grammar::ParseError>> =
@@ -941,15 +968,8 @@ impl Session {
         if let (Command::Diagnosis(text), false) = (&parsed, blocked) {
             for (i, incident) in ep.prepared.scenario.incidents.iter().enumerate() {
                 let q = diagnosis_quality(text, &incident.ground_truth);
-                let worth = |q: u8| match q {
-                    2 => config.reward.diagnosis_correct,
-                    1 => config.reward.diagnosis_partial,
-                    _ => 0.0,
-                };
-                if q > ep.diagnosed[i] {
-                    breakdown.diagnosis += worth(q) - worth(ep.diagnosed[i]);
-                    ep.diagnosed[i] = q;
-                }
+                breakdown.diagnosis += config.reward.diagnosis_gain(q, ep.diagnosed[i]);
+                ep.diagnosed[i] = ep.diagnosed[i].max(q);
             }
         }
         if ep.changed && !ep.resolved && ep.prepared.scenario.is_resolved(&ep.cluster) {
@@ -985,19 +1005,13 @@ impl Session {
         } else {
             String::new()
         };
-        let hint = match ep.persona {
-            Persona::Junior => {
-                judge::junior_hint(ep.phases.seen(), ep.last_verdict.as_ref(), ep.resolved)
-                    .to_string()
-            }
-            Persona::Senior => ep
-                .last_verdict
-                .as_ref()
-                .filter(|_| !blocked)
-                .map(|v| v.feedback.to_string())
-                .unwrap_or_default(),
-            Persona::Principal => String::new(),
-        };
+        let hint = step_hint(
+            ep.persona,
+            &ep.phases,
+            ep.last_verdict.as_ref(),
+            blocked,
+            ep.resolved,
+        );
         let obs = Observation {
             command_output,
             cluster_status_summary,
@@ -1015,14 +1029,7 @@ impl Session {
                 episode_id: ep.id.clone(),
                 incident_id: ep.incident.to_string(),
                 persona: ep.persona.name(),
-                phase: if blocked {
-                    None
-                } else {
-                    ep.last_verdict
-                        .as_ref()
-                        .and_then(|v| v.phase)
-                        .map(Phase::name)
-                },
+                phase: step_phase(ep.last_verdict.as_ref(), blocked),
                 breakdown,
                 episode_reward: ep.total,
                 exit_code,

@@ -68,6 +68,21 @@ impl Default for RewardConfig {
 }
 
 impl RewardConfig {
+    /// What a diagnosis of `quality` (0 none, 1 partial, 2 correct) adds for one fault already
+    /// paid for `paid`: only the improvement, so repeating a diagnosis earns nothing.
+    pub fn diagnosis_gain(&self, quality: u8, paid: u8) -> f64 {
+        let worth = |q: u8| match q {
+            2 => self.diagnosis_correct,
+            1 => self.diagnosis_partial,
+            _ => 0.0,
+        };
+        if quality > paid {
+            worth(quality) - worth(paid)
+        } else {
+            0.0
+        }
+    }
+
     /// The resolution bonus for resolving at step `k` of `max_steps` at difficulty `d`.
     pub fn resolution_bonus(&self, d: f64, k: usize, max_steps: usize) -> f64 {
         let efficiency = 1.0 - k as f64 / max_steps.max(1) as f64;

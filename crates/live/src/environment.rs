@@ -25,8 +25,8 @@ use std::time::Duration;
 
 use gym::catalogue::CatalogueFault;
 use gym::curriculum::SharedCurriculum;
-use gym::episode::{MAX_STEPS_LIMIT, State, StepInfo, page, read_command};
-use gym::judge::{self, Command, JudgeMemory, Phase, Scope, Verdict};
+use gym::episode::{MAX_STEPS_LIMIT, State, StepInfo, page, read_command, step_hint, step_phase};
+use gym::judge::{self, Command, JudgeMemory, Scope, Verdict};
 use gym::reward::{Breakdown, PhaseTracker, diagnosis_quality};
 use gym::scenario::{step_budget, tier_level, tier_name};
 use gym::{EnvConfig, EpisodeError, IncidentId, Observation, Persona, ResetOptions};
@@ -377,15 +377,8 @@ impl LiveEpisodes {
         ep.changed |= wrote;
         if let (Command::Diagnosis(text), false) = (&parsed, blocked) {
             let q = diagnosis_quality(text, &ep.live.incident().ground_truth);
-            let worth = |q: u8| match q {
-                2 => reward.diagnosis_correct,
-                1 => reward.diagnosis_partial,
-                _ => 0.0,
-            };
-            if q > ep.diagnosed {
-                breakdown.diagnosis += worth(q) - worth(ep.diagnosed);
-                ep.diagnosed = q;
-            }
+            breakdown.diagnosis += reward.diagnosis_gain(q, ep.diagnosed);
+            ep.diagnosed = ep.diagnosed.max(q);
         }
         if ep.changed && !ep.resolved {
             match ep.live.grade().await {
@@ -414,19 +407,13 @@ impl LiveEpisodes {
         } else {
             String::new()
         };
-        let hint = match ep.persona {
-            Persona::Junior => {
-                judge::junior_hint(ep.phases.seen(), ep.last_verdict.as_ref(), ep.resolved)
-                    .to_string()
-            }
-            Persona::Senior => ep
-                .last_verdict
-                .as_ref()
-                .filter(|_| !blocked)
-                .map(|v| v.feedback.to_string())
-                .unwrap_or_default(),
-            Persona::Principal => String::new(),
-        };
+        let hint = step_hint(
+            ep.persona,
+            &ep.phases,
+            ep.last_verdict.as_ref(),
+            blocked,
+            ep.resolved,
+        );
         Ok(Observation {
             command_output,
             cluster_status_summary,
@@ -444,14 +431,7 @@ impl LiveEpisodes {
                 episode_id: ep.id.clone(),
                 incident_id: ep.incident.to_string(),
                 persona: ep.persona.name(),
-                phase: if blocked {
-                    None
-                } else {
-                    ep.last_verdict
-                        .as_ref()
-                        .and_then(|v| v.phase)
-                        .map(Phase::name)
-                },
+                phase: step_phase(ep.last_verdict.as_ref(), blocked),
                 breakdown,
                 episode_reward: ep.total,
                 exit_code,

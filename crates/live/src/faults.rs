@@ -274,18 +274,8 @@ impl LiveSession {
         let map = self.namespaces();
         let mut objects = Vec::new();
         for &kind in PICTURE_KINDS {
-            let resource = resource(kind);
             for (_, real) in map.pairs() {
-                let api: Api<DynamicObject> =
-                    Api::namespaced_with(self.client().clone(), real, &resource);
-                let list = api
-                    .list(&ListParams::default())
-                    .await
-                    .map_err(|e| LiveError::Api {
-                        what: format!("listing {} in {real}", kind.plural()),
-                        source: Box::new(e),
-                    })?;
-                for item in list.items {
+                for item in self.list_in(kind, real).await? {
                     objects.push(to_logical(kind, &item, map)?);
                 }
             }

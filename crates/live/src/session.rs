@@ -271,6 +271,24 @@ impl LiveSession {
         })
     }
 
+    /// Every object of `kind` in the real namespace `real`.
+    pub(crate) async fn list_in(
+        &self,
+        kind: cluster::Kind,
+        real: &str,
+    ) -> Result<Vec<DynamicObject>, LiveError> {
+        let api: Api<DynamicObject> =
+            Api::namespaced_with(self.client.clone(), real, &crate::faults::resource(kind));
+        let list = api
+            .list(&ListParams::default())
+            .await
+            .map_err(|e| LiveError::Api {
+                what: format!("listing {} in {real}", kind.plural()),
+                source: Box::new(e),
+            })?;
+        Ok(list.items)
+    }
+
     /// A StatefulSet leaves a pod that never became ready at its old revision (Kubernetes waits
     /// for an operator to delete it), so the baseline's template would never reach it: once each
     /// set's controller has seen the applied template, such pods are deleted and come back new.
@@ -369,18 +387,13 @@ impl LiveSession {
             })
             .collect();
         for kind in PRUNED_KINDS {
-            let resource = crate::faults::resource(*kind);
             for (_, real) in self.namespaces.pairs() {
-                let api: Api<DynamicObject> =
-                    Api::namespaced_with(self.client.clone(), real, &resource);
-                let list = api
-                    .list(&ListParams::default())
-                    .await
-                    .map_err(|e| LiveError::Api {
-                        what: format!("listing {} in {real}", kind.plural()),
-                        source: Box::new(e),
-                    })?;
-                for item in list.items {
+                let api: Api<DynamicObject> = Api::namespaced_with(
+                    self.client.clone(),
+                    real,
+                    &crate::faults::resource(*kind),
+                );
+                for item in self.list_in(*kind, real).await? {
                     let name = item.metadata.name.clone().unwrap_or_default();
                     let key = (kind.name().to_string(), real.to_string(), name.clone());
                     let cluster_made = (*kind == cluster::Kind::ConfigMap
