@@ -275,7 +275,10 @@ pub(crate) fn step_action(body: Option<Value>) -> Result<Action, Response> {
 }
 
 pub(crate) fn envelope(obs: &Observation) -> Response {
-    Json(Envelope::of(obs)).into_response()
+    match crate::json_text::envelope(obs, "", "") {
+        Ok(text) => ([(header::CONTENT_TYPE, "application/json")], text).into_response(),
+        Err(_) => Json(Envelope::of(obs)).into_response(),
+    }
 }
 
 fn with_session_header(mut response: Response, id: &str) -> Response {

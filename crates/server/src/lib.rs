@@ -19,6 +19,7 @@ mod auth;
 pub mod bench;
 mod config;
 mod http;
+mod json_text;
 mod mcp;
 mod metrics;
 mod protocol;

@@ -82,7 +82,7 @@ struct Frame<'a, T: Serialize> {
     data: T,
 }
 
-fn frame<T: Serialize>(kind: &str, data: T) -> String {
+pub(crate) fn frame<T: Serialize>(kind: &str, data: T) -> String {
     // Serialising these types cannot fail: string keys, finite or null numbers.
     serde_json::to_string(&Frame { kind, data }).unwrap_or_else(|e| {
         error_frame(
@@ -94,7 +94,8 @@ fn frame<T: Serialize>(kind: &str, data: T) -> String {
 }
 
 pub fn observation_frame(obs: &Observation) -> String {
-    frame("observation", Envelope::of(obs))
+    crate::json_text::envelope(obs, r#"{"type":"observation","data":"#, "}")
+        .unwrap_or_else(|_| frame("observation", Envelope::of(obs)))
 }
 
 /// An envelope whose observation is an MCP observation (`tools` or `tool_name`).
