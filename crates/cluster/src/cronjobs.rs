@@ -16,6 +16,7 @@ use crate::cluster::{Cluster, DeleteOptions, Work};
 use crate::events::{EventType, Reporter};
 use crate::selectors::{controlled_by, controller_ref};
 use crate::store::ObjectKey;
+use crate::store::WithStatus;
 use crate::time::SimTime;
 
 const REPORTER: Reporter = Reporter::Controller("cronjob-controller");
@@ -279,9 +280,7 @@ impl Cluster {
 
         status.active = (!active.is_empty()).then_some(active);
         if cj.status.as_ref() != Some(&status) {
-            let mut updated = (*cj).clone();
-            updated.status = Some(status);
-            self.commit_if_changed(updated, &cj);
+            self.commit_if_changed(cj.with_status(status), &cj);
         }
     }
 

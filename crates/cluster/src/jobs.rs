@@ -18,6 +18,7 @@ use crate::error::{FieldError, quoted};
 use crate::events::{EventType, Reporter};
 use crate::selectors::{controlled_by, controller_ref, is_ready};
 use crate::store::ObjectKey;
+use crate::store::WithStatus;
 use crate::time::SimTime;
 
 pub const JOB_NAME_LABEL: &str = "batch.kubernetes.io/job-name";
@@ -512,9 +513,7 @@ impl Cluster {
             }
         }
         if job.status.as_ref() != Some(&status) {
-            let mut updated = (*job).clone();
-            updated.status = Some(status);
-            let stored = self.commit_if_changed(updated, &job);
+            let stored = self.commit_if_changed(job.with_status(status), &job);
             for (type_, reason, message) in events {
                 self.record(stored.as_ref(), None, type_, reason, message, REPORTER);
             }

@@ -20,6 +20,7 @@ use crate::cluster::{Cluster, Work};
 use crate::events::{EventType, Reporter};
 use crate::quantity;
 use crate::registry::{self, ImageInfo};
+use crate::store::WithStatus;
 use crate::store::{NamespacedMap, ObjectKey, key};
 use crate::time::SimTime;
 
@@ -377,9 +378,7 @@ impl Cluster {
                 && old.status.as_ref() != Some(&status)
             {
                 // A status unlike the stored one is a change: no need to compare whole pods.
-                let mut updated = (*old).clone();
-                updated.status = Some(status);
-                let committed = self.commit(updated);
+                let committed = self.commit(old.with_status(status));
                 Arc::ptr_eq(&old, &pod).then_some(committed)
             } else {
                 None

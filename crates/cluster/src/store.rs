@@ -369,3 +369,35 @@ impl<V: Clone> NamespacedMap<V> {
         }
     }
 }
+
+/// Objects with a status that controllers rewrite whole.
+pub(crate) trait WithStatus: Sized {
+    type Status;
+    /// A copy with `status` in place of the current one, which is not cloned: the kubelet and
+    /// the controllers write statuses many times an instant.
+    fn with_status(&self, status: Self::Status) -> Self;
+}
+
+macro_rules! with_status {
+    ($($kind:ty => $status:ty),* $(,)?) => {$(
+        impl WithStatus for $kind {
+            type Status = $status;
+            fn with_status(&self, status: $status) -> Self {
+                Self {
+                    metadata: self.metadata.clone(),
+                    spec: self.spec.clone(),
+                    status: Some(status),
+                }
+            }
+        }
+    )*};
+}
+
+with_status! {
+    k8s_openapi::api::core::v1::Pod => k8s_openapi::api::core::v1::PodStatus,
+    k8s_openapi::api::apps::v1::Deployment => k8s_openapi::api::apps::v1::DeploymentStatus,
+    k8s_openapi::api::apps::v1::ReplicaSet => k8s_openapi::api::apps::v1::ReplicaSetStatus,
+    k8s_openapi::api::apps::v1::StatefulSet => k8s_openapi::api::apps::v1::StatefulSetStatus,
+    k8s_openapi::api::batch::v1::Job => k8s_openapi::api::batch::v1::JobStatus,
+    k8s_openapi::api::batch::v1::CronJob => k8s_openapi::api::batch::v1::CronJobStatus,
+}

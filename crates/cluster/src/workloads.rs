@@ -19,6 +19,7 @@ use crate::events::{EventType, Reporter};
 use crate::names;
 use crate::selectors::{controlled_by, controller_ref, is_active, is_available, is_ready};
 use crate::store::ObjectKey;
+use crate::store::WithStatus;
 use crate::time::SimTime;
 
 const REVISION: &str = "deployment.kubernetes.io/revision";
@@ -609,8 +610,7 @@ impl Cluster {
         {
             return;
         }
-        let mut updated_d = (*d).clone();
-        updated_d.status = Some(status);
+        let mut updated_d = d.with_status(status);
         if let Some(revision) = revision {
             updated_d
                 .metadata
@@ -805,9 +805,7 @@ impl Cluster {
         if let Some(current) = self.store.get::<ReplicaSet>(&k.0, &k.1).cloned()
             && current.status.as_ref() != Some(&status)
         {
-            let mut updated = (*current).clone();
-            updated.status = Some(status);
-            self.commit_if_changed(updated, &current);
+            self.commit_if_changed(current.with_status(status), &current);
         }
     }
 
@@ -1041,9 +1039,7 @@ impl Cluster {
         if let Some(current) = self.store.get::<StatefulSet>(&k.0, &k.1).cloned()
             && current.status.as_ref() != Some(&status)
         {
-            let mut updated = (*current).clone();
-            updated.status = Some(status);
-            self.commit_if_changed(updated, &current);
+            self.commit_if_changed(current.with_status(status), &current);
         }
     }
 }
