@@ -79,7 +79,11 @@ fn push_value<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> serde_json
 /// `{"observation": {...}, "reward": r, "done": d, "metadata": {...}}`, the same text as
 /// serialising [`crate::protocol::Envelope`] with `serde_json`. `prefix` and `suffix` wrap it
 /// (a `/ws` frame's `{"type":"observation","data":` and `}`).
-pub(crate) fn envelope(obs: &Observation, prefix: &str, suffix: &str) -> serde_json::Result<String> {
+pub(crate) fn envelope(
+    obs: &Observation,
+    prefix: &str,
+    suffix: &str,
+) -> serde_json::Result<String> {
     let mut metadata = Vec::with_capacity(512);
     push_value(&mut metadata, &obs.metadata)?;
     let mut out = Vec::with_capacity(
@@ -148,7 +152,11 @@ mod tests {
             "ünïcödé — 日本語 🚀 \"mixed\" \n",
             every_ascii.as_str(),
         ] {
-            assert_eq!(escaped(s), serde_json::to_string(s).expect("serialises"), "{s:?}");
+            assert_eq!(
+                escaped(s),
+                serde_json::to_string(s).expect("serialises"),
+                "{s:?}"
+            );
         }
     }
 
@@ -161,7 +169,11 @@ mod tests {
         let env = std::sync::Arc::new(gym::Environment::new(gym::EnvConfig::default()));
         let mut session = env.session();
         let mut observations = vec![session.reset(gym::ResetOptions::default()).expect("reset")];
-        for command in ["kubectl get events -A", "kubectl nonsense \"quoted\"\t", "fix: x"] {
+        for command in [
+            "kubectl get events -A",
+            "kubectl nonsense \"quoted\"\t",
+            "fix: x",
+        ] {
             observations.push(session.step(command).expect("a step"));
         }
         let mut odd = observations[0].clone();

@@ -422,17 +422,42 @@ fn parse_mcp_action(map: &Map<String, Value>, allowed: &[&str]) -> Result<(), Ve
     }
 }
 
+/// The command of a well-formed step frame, `{"type": "step", "data": {"command": "..."}}` and
+/// nothing more, read without building a JSON tree: nearly every frame a trainer sends. `None`
+/// for anything else, which the general path then reads (and answers with the same action
+/// when it is a step).
+pub fn plain_step(text: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Frame<'a> {
+        #[serde(rename = "type", borrow)]
+        kind: std::borrow::Cow<'a, str>,
+        #[serde(borrow)]
+        data: Data<'a>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Data<'a> {
+        #[serde(borrow)]
+        command: std::borrow::Cow<'a, str>,
+    }
+    let frame: Frame = serde_json::from_str(text).ok()?;
+    (frame.kind == "step" && !frame.data.command.is_empty())
+        .then(|| frame.data.command.into_owned())
+}
+
 /// Checks a frame's top-level keys against its message model: `fields` are `(name, required)`,
 /// each a dictionary; any other key but `type` is forbidden.
 pub fn check_frame(
     frame: &Map<String, Value>,
     fields: &[(&'static str, bool)],
 ) -> Result<(), Vec<FieldError>> {
-    let whole = Value::Object(frame.clone());
     let mut errors = Vec::new();
     for (name, required) in fields {
         match frame.get(*name) {
-            None if *required => errors.push(FieldError::missing(&[name], whole.clone())),
+            None if *required => {
+                errors.push(FieldError::missing(&[name], Value::Object(frame.clone())));
+            }
             None | Some(Value::Object(_)) => {}
             Some(other) => errors.push(FieldError::dict_type(&[name], other.clone())),
         }
@@ -456,6 +481,65 @@ mod tests {
     fn py_err(text: &str) -> String {
         let e = serde_json::from_str::<Value>(text).expect_err("invalid");
         python_json_error(text, &e)
+    }
+
+    /// What the general path makes of a frame: the step's command, if it is a valid step.
+    fn general_step(text: &str) -> Option<String> {
+        let Ok(Value::Object(frame)) = serde_json::from_str::<Value>(text) else {
+            return None;
+        };
+        if frame.get("type") != Some(&json!("step"))
+            || check_frame(&frame, &[("data", true)]).is_err()
+        {
+            return None;
+        }
+        match parse_action(frame.get("data").unwrap_or(&Value::Null)) {
+            Ok(Action::Command(c)) => Some(c),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn plain_steps_read_as_the_general_path_reads_them() {
+        let frames = [
+            (
+                r#"{"type":"step","data":{"command":"kubectl get pods -A"}}"#,
+                true,
+            ),
+            (
+                r#" { "data" : { "command" : "kubectl logs \"x\" \u00e9\n" } , "type" : "step" } "#,
+                true,
+            ),
+            (r#"{"type":"step","data":{"command":""}}"#, false),
+            (
+                r#"{"type":"step","data":{"command":"ls","metadata":{}}}"#,
+                false,
+            ),
+            (
+                r#"{"type":"step","data":{"command":"ls","extra":1}}"#,
+                false,
+            ),
+            (
+                r#"{"type":"step","data":{"command":"ls"},"extra":{}}"#,
+                false,
+            ),
+            (
+                r#"{"type":"step","data":{"command":"a","command":"b"}}"#,
+                false,
+            ),
+            (r#"{"type":"step","data":{"command":5}}"#, false),
+            (r#"{"type":"step","data":{"type":"list_tools"}}"#, false),
+            (r#"{"type":"reset","data":{"command":"ls"}}"#, false),
+            (r#"{"type":"step","data":{"command":"ls"}} trailing"#, false),
+            (r#"{"type":"step"}"#, false),
+        ];
+        for (text, plain) in frames {
+            let fast = plain_step(text);
+            assert_eq!(fast.is_some(), plain, "{text}");
+            if fast.is_some() {
+                assert_eq!(fast, general_step(text), "{text}");
+            }
+        }
     }
 
     #[test]

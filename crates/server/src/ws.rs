@@ -167,6 +167,9 @@ fn reply_error(inner: &Inner, code: ErrorCode, message: &str) -> Next {
 
 /// One request frame. The session is moved in and back out, so a blocking call can own it.
 async fn handle(inner: &Inner, session: Box<Episodes>, text: &str) -> (Box<Episodes>, Next) {
+    if let Some(command) = crate::protocol::plain_step(text) {
+        return step(inner, session, command).await;
+    }
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
@@ -222,8 +225,8 @@ async fn handle(inner: &Inner, session: Box<Episodes>, text: &str) -> (Box<Episo
             if let Err(errors) = check_frame(&frame, &[("data", true)]) {
                 return (session, invalid(errors));
             }
-            let data = frame.get("data").cloned().unwrap_or(Value::Null);
-            let command = match parse_action(&data) {
+            let data = frame.get("data").unwrap_or(&Value::Null);
+            let command = match parse_action(data) {
                 Err(errors) => return (session, invalid(errors)),
                 Ok(Action::Command(c)) => c,
                 Ok(Action::ListTools) => {
@@ -254,14 +257,7 @@ async fn handle(inner: &Inner, session: Box<Episodes>, text: &str) -> (Box<Episo
                     }
                 },
             };
-            match inner.step(session, command).await {
-                Ok((s, Ok(obs))) => (s, Next::Reply(observation_frame(&obs))),
-                Ok((s, Err(e))) => (
-                    s,
-                    reply_error(inner, ErrorCode::ExecutionError, &e.to_string()),
-                ),
-                Err(_) => lost(inner),
-            }
+            step(inner, session, command).await
         }
         "state" => {
             if let Err(errors) = check_frame(&frame, &[]) {
@@ -294,6 +290,17 @@ async fn handle(inner: &Inner, session: Box<Episodes>, text: &str) -> (Box<Episo
                 reply_error(inner, ErrorCode::UnknownType, &message),
             )
         }
+    }
+}
+
+async fn step(inner: &Inner, session: Box<Episodes>, command: String) -> (Box<Episodes>, Next) {
+    match inner.step(session, command).await {
+        Ok((s, Ok(obs))) => (s, Next::Reply(observation_frame(&obs))),
+        Ok((s, Err(e))) => (
+            s,
+            reply_error(inner, ErrorCode::ExecutionError, &e.to_string()),
+        ),
+        Err(_) => lost(inner),
     }
 }
 
