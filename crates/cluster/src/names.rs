@@ -33,11 +33,18 @@ pub fn fnv32a(bytes: &[u8]) -> u32 {
 /// 64 hex digits derived from `seed`: stable, simulated stand-ins for sha256 digests and
 /// container IDs.
 pub fn hex_digest(seed: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    // Every container start and image pull takes one: written without formatting machinery.
     let mut out = String::with_capacity(64);
     let mut h = fnv32a(seed.as_bytes());
+    let mut block = [0u8; 8];
     for i in 0u32..8 {
-        h = fnv32a(&[h.to_le_bytes(), i.to_le_bytes()].concat());
-        out.push_str(&format!("{h:08x}"));
+        block[..4].copy_from_slice(&h.to_le_bytes());
+        block[4..].copy_from_slice(&i.to_le_bytes());
+        h = fnv32a(&block);
+        for shift in (0..8).rev() {
+            out.push(char::from(HEX[(h >> (shift * 4)) as usize & 0xf]));
+        }
     }
     out
 }
@@ -118,6 +125,25 @@ pub fn validate_dns1035(name: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digests_are_stable() {
+        // Digests appear in image IDs and container IDs: a change would change every output.
+        let formatted = |seed: &str| {
+            let mut out = String::new();
+            let mut h = fnv32a(seed.as_bytes());
+            for i in 0u32..8 {
+                h = fnv32a(&[h.to_le_bytes(), i.to_le_bytes()].concat());
+                out.push_str(&format!("{h:08x}"));
+            }
+            out
+        };
+        for seed in ["", "nginx:1.25", "uid/app/3/120000", "ünï"] {
+            let d = hex_digest(seed);
+            assert_eq!(d.len(), 64);
+            assert_eq!(d, formatted(seed), "{seed}");
+        }
+    }
 
     #[test]
     fn suffixes_and_hashes_use_the_safe_alphabet() {

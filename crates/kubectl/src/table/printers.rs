@@ -397,8 +397,15 @@ pub(super) fn event(e: &Event, now: SimTime) -> Vec<Value> {
     }
     let involved = &e.involved_object;
     // Pushed by hand: every event row builds these, and `format!` costs more than the rest.
-    let mut target = involved.kind.as_deref().unwrap_or_default().to_lowercase();
-    if let Some(name) = none_if_empty(involved.name.as_deref()) {
+    let kind = involved.kind.as_deref().unwrap_or_default();
+    let name = none_if_empty(involved.name.as_deref());
+    let mut target = String::with_capacity(kind.len() + 1 + name.map_or(0, str::len));
+    if kind.is_ascii() {
+        target.extend(kind.chars().map(|c| c.to_ascii_lowercase()));
+    } else {
+        target.push_str(&kind.to_lowercase());
+    }
+    if let Some(name) = name {
         target.push('/');
         target.push_str(name);
     }
