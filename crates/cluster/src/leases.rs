@@ -37,9 +37,14 @@ impl Cluster {
         let now = self.now;
         match self.store.get::<Lease>(NODE_LEASE_NAMESPACE, node).cloned() {
             Some(old) => {
-                let mut renewed = (*old).clone();
-                renewed.spec.get_or_insert_default().renew_time = Some(now.micro_time());
-                self.commit_if_changed(renewed, &old);
+                let renew_time = Some(now.micro_time());
+                // A renewal at the same instant writes nothing; any other always changes the
+                // Lease, so there is nothing to compare.
+                if old.spec.as_ref().and_then(|s| s.renew_time.as_ref()) != renew_time.as_ref() {
+                    let mut renewed = (*old).clone();
+                    renewed.spec.get_or_insert_default().renew_time = renew_time;
+                    self.commit(renewed);
+                }
             }
             None => {
                 let mut lease = Lease {
