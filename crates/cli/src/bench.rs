@@ -45,6 +45,10 @@ pub struct LoadArgs {
     /// episode ends.
     #[arg(long)]
     max_steps: Option<usize>,
+    /// Runs per level; with more than one, each level ends with the median and range of
+    /// steps/s (a shared machine's speed can vary by a third between runs).
+    #[arg(long, default_value_t = 1)]
+    repeat: usize,
 }
 
 #[derive(clap::Args)]
@@ -101,6 +105,9 @@ impl LoadArgs {
         }
         if self.duration.is_zero() {
             bail!("--duration must be more than 0s");
+        }
+        if self.repeat == 0 {
+            bail!("--repeat takes a count of at least 1");
         }
         Ok(self
             .sessions
@@ -200,10 +207,25 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
             action_field: &args.action_field,
         };
         for load in loads {
-            let report = bench::run(target, load)
-                .await
-                .with_context(|| format!("{} sessions", load.sessions))?;
-            print_report(&report);
+            let mut rates = Vec::with_capacity(args.load.repeat);
+            for _ in 0..args.load.repeat {
+                let report = bench::run(target, load)
+                    .await
+                    .with_context(|| format!("{} sessions", load.sessions))?;
+                print_report(&report);
+                rates.push(report.steps_per_sec());
+            }
+            if let Some(spread) = Spread::of(&rates) {
+                println!(
+                    "{:>8} {:>8} {:>10.0} steps/s median of {} runs, {:.0} to {:.0}",
+                    load.sessions,
+                    ms(load.think),
+                    spread.median,
+                    rates.len(),
+                    spread.min,
+                    spread.max
+                );
+            }
         }
         if let Some(local) = local {
             local.stop().await?;
@@ -246,32 +268,47 @@ fn run_compare(args: CompareArgs) -> anyhow::Result<()> {
         );
         let mut failed = Vec::new();
         for load in loads {
-            let a = bench::run(ours, load)
-                .await
-                .with_context(|| format!("kube-sre-gym, {} sessions", load.sessions))?;
-            let b = bench::run(reference, load)
-                .await
-                .with_context(|| format!("reference server, {} sessions", load.sessions))?;
-            let ratio = a.steps_per_sec() / b.steps_per_sec().max(1e-9);
-            println!(
-                "{:>8} {:>8} {:>13.0} {:>9} {:>9} {:>13.0} {:>9} {:>9} {:>7.1}x",
-                load.sessions,
-                ms(load.think),
-                a.steps_per_sec(),
-                ms(a.p50),
-                ms(a.p99),
-                b.steps_per_sec(),
-                ms(b.p50),
-                ms(b.p99),
-                ratio
-            );
-            for (name, r) in [("kube-sre-gym", &a), ("reference", &b)] {
-                if r.steps == 0 || r.errors > 0 {
-                    failed.push(format!(
-                        "{name} at {} sessions: {} steps, {} error replies",
-                        load.sessions, r.steps, r.errors
-                    ));
+            let mut ratios = Vec::with_capacity(args.load.repeat);
+            for _ in 0..args.load.repeat {
+                let a = bench::run(ours, load)
+                    .await
+                    .with_context(|| format!("kube-sre-gym, {} sessions", load.sessions))?;
+                let b = bench::run(reference, load)
+                    .await
+                    .with_context(|| format!("reference server, {} sessions", load.sessions))?;
+                let ratio = a.steps_per_sec() / b.steps_per_sec().max(1e-9);
+                ratios.push(ratio);
+                println!(
+                    "{:>8} {:>8} {:>13.0} {:>9} {:>9} {:>13.0} {:>9} {:>9} {:>7.1}x",
+                    load.sessions,
+                    ms(load.think),
+                    a.steps_per_sec(),
+                    ms(a.p50),
+                    ms(a.p99),
+                    b.steps_per_sec(),
+                    ms(b.p50),
+                    ms(b.p99),
+                    ratio
+                );
+                for (name, r) in [("kube-sre-gym", &a), ("reference", &b)] {
+                    if r.steps == 0 || r.errors > 0 {
+                        failed.push(format!(
+                            "{name} at {} sessions: {} steps, {} error replies",
+                            load.sessions, r.steps, r.errors
+                        ));
+                    }
                 }
+            }
+            if let Some(spread) = Spread::of(&ratios) {
+                println!(
+                    "{:>8} {:>8} ratio median of {} runs {:.1}x, {:.1}x to {:.1}x",
+                    load.sessions,
+                    ms(load.think),
+                    ratios.len(),
+                    spread.median,
+                    spread.min,
+                    spread.max
+                );
             }
         }
         if let Some(local) = local {
@@ -286,6 +323,34 @@ fn run_compare(args: CompareArgs) -> anyhow::Result<()> {
         }
         Ok(())
     })
+}
+
+/// The median and range of repeated runs' figures; `None` for a single run.
+struct Spread {
+    median: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Spread {
+    fn of(values: &[f64]) -> Option<Spread> {
+        if values.len() < 2 {
+            return None;
+        }
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let mid = sorted.len() / 2;
+        let median = if sorted.len().is_multiple_of(2) {
+            (sorted[mid - 1] + sorted[mid]) / 2.0
+        } else {
+            sorted[mid]
+        };
+        Some(Spread {
+            median,
+            min: sorted[0],
+            max: sorted[sorted.len() - 1],
+        })
+    }
 }
 
 fn ms(d: Duration) -> String {
@@ -491,4 +556,19 @@ fn run_env(args: &EnvArgs) -> anyhow::Result<()> {
 
 fn us(d: Duration) -> String {
     format!("{:.1}us", d.as_secs_f64() * 1e6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spreads_give_the_median_and_range_of_two_or_more_runs() {
+        assert!(Spread::of(&[]).is_none());
+        assert!(Spread::of(&[5.0]).is_none());
+        let odd = Spread::of(&[30.0, 10.0, 20.0]).expect("three runs");
+        assert_eq!((odd.median, odd.min, odd.max), (20.0, 10.0, 30.0));
+        let even = Spread::of(&[4.0, 1.0, 3.0, 2.0]).expect("four runs");
+        assert_eq!((even.median, even.min, even.max), (2.5, 1.0, 4.0));
+    }
 }
