@@ -15,8 +15,7 @@ use k8s_openapi::jiff::tz::TimeZone;
 use crate::cluster::{Cluster, DeleteOptions, Work};
 use crate::events::{EventType, Reporter};
 use crate::selectors::{controlled_by, controller_ref};
-use crate::store::ObjectKey;
-use crate::store::WithStatus;
+use crate::store::{ObjectKey, WithStatus};
 use crate::time::SimTime;
 
 const REPORTER: Reporter = Reporter::Controller("cronjob-controller");

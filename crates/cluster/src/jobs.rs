@@ -17,8 +17,7 @@ use crate::cluster::{Cluster, DeleteOptions, Work};
 use crate::error::{FieldError, quoted};
 use crate::events::{EventType, Reporter};
 use crate::selectors::{controlled_by, controller_ref, is_ready};
-use crate::store::ObjectKey;
-use crate::store::WithStatus;
+use crate::store::{ObjectKey, WithStatus};
 use crate::time::SimTime;
 
 pub const JOB_NAME_LABEL: &str = "batch.kubernetes.io/job-name";

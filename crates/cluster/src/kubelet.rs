@@ -20,8 +20,7 @@ use crate::cluster::{Cluster, Work};
 use crate::events::{EventType, Reporter};
 use crate::quantity;
 use crate::registry::{self, ImageInfo};
-use crate::store::WithStatus;
-use crate::store::{NamespacedMap, ObjectKey, key};
+use crate::store::{NamespacedMap, ObjectKey, WithStatus, key};
 use crate::time::SimTime;
 
 /// Back-off of container restarts and image pulls: 10 s doubling to 300 s.

@@ -18,8 +18,7 @@ use crate::cluster::{Cluster, DeleteOptions, Work};
 use crate::events::{EventType, Reporter};
 use crate::names;
 use crate::selectors::{controlled_by, controller_ref, is_active, is_available, is_ready};
-use crate::store::ObjectKey;
-use crate::store::WithStatus;
+use crate::store::{ObjectKey, WithStatus};
 use crate::time::SimTime;
 
 const REVISION: &str = "deployment.kubernetes.io/revision";

@@ -4,7 +4,6 @@
 //! what `serde_json` writes for the same values.
 
 use gym::Observation;
-use serde::Serialize;
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -72,10 +71,6 @@ fn escape_at(out: &mut Vec<u8>, bytes: &[u8], i: usize, copied: &mut usize) {
     }
 }
 
-fn push_value<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> serde_json::Result<()> {
-    serde_json::to_writer(out, value)
-}
-
 /// `{"observation": {...}, "reward": r, "done": d, "metadata": {...}}`, the same text as
 /// serialising [`crate::protocol::Envelope`] with `serde_json`. `prefix` and `suffix` wrap it
 /// (a `/ws` frame's `{"type":"observation","data":` and `}`).
@@ -85,7 +80,7 @@ pub(crate) fn envelope(
     suffix: &str,
 ) -> serde_json::Result<String> {
     let mut metadata = Vec::with_capacity(512);
-    push_value(&mut metadata, &obs.metadata)?;
+    serde_json::to_writer(&mut metadata, &obs.metadata)?;
     let mut out = Vec::with_capacity(
         prefix.len()
             + obs.command_output.len()
@@ -107,15 +102,15 @@ pub(crate) fn envelope(
         push_str(&mut out, alert);
     }
     out.extend_from_slice(br#"],"steps_taken":"#);
-    push_value(&mut out, &obs.steps_taken)?;
+    serde_json::to_writer(&mut out, &obs.steps_taken)?;
     out.extend_from_slice(br#","max_steps":"#);
-    push_value(&mut out, &obs.max_steps)?;
+    serde_json::to_writer(&mut out, &obs.max_steps)?;
     out.extend_from_slice(br#","hint":"#);
     push_str(&mut out, &obs.hint);
     out.extend_from_slice(br#","metadata":"#);
     out.extend_from_slice(&metadata);
     out.extend_from_slice(br#"},"reward":"#);
-    push_value(&mut out, &obs.reward)?;
+    serde_json::to_writer(&mut out, &obs.reward)?;
     out.extend_from_slice(if obs.done {
         br#","done":true,"metadata":"#
     } else {
