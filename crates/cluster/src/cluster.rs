@@ -594,6 +594,38 @@ impl Cluster {
         obj
     }
 
+    /// Changes a stored object in place and commits it as [`commit`](Self::commit) would, without
+    /// copying it where no fork shares it. Not for Pods, whose commits compare old and new.
+    /// Returns whether the object exists.
+    pub(crate) fn commit_in_place<T: Stored>(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        change: impl FnOnce(&mut T),
+    ) -> bool {
+        debug_assert!(
+            T::OBJECT_KIND != Kind::Pod,
+            "Pod commits compare old and new"
+        );
+        let Some(obj) = T::map_mut(&mut self.store).get_mut(namespace, name) else {
+            return false;
+        };
+        change(obj);
+        self.resource_version += 1;
+        obj.metadata_mut().resource_version = Some(self.resource_version.to_string());
+        let Some(obj) = T::map(&self.store).get(namespace, name).cloned() else {
+            return false;
+        };
+        self.on_change(
+            T::OBJECT_KIND,
+            namespace,
+            name,
+            Some(obj.metadata()),
+            PodChange::REMOVED,
+        );
+        true
+    }
+
     /// Like [`commit`](Self::commit), but a write that changes nothing keeps its resourceVersion.
     pub(crate) fn commit_if_changed<T: Stored>(&mut self, mut obj: T, old: &Arc<T>) -> Arc<T> {
         obj.metadata_mut().resource_version = old.metadata().resource_version.clone();
@@ -616,15 +648,7 @@ impl Cluster {
     }
 
     pub(crate) fn new_uid(&mut self) -> String {
-        let b: [u8; 16] = self.rng.random();
-        format!(
-            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-            u32::from_be_bytes([b[0], b[1], b[2], b[3]]),
-            u16::from_be_bytes([b[4], b[5]]),
-            u16::from_be_bytes([b[6], b[7]]) & 0x0fff,
-            (u16::from_be_bytes([b[8], b[9]]) & 0x3fff) | 0x8000,
-            u64::from_be_bytes([0, 0, b[10], b[11], b[12], b[13], b[14], b[15]]),
-        )
+        names::uuid_v4(self.rng.random())
     }
 
     /// Tells the controllers that watch `kind` about a change to `namespace/name`.
@@ -636,31 +660,32 @@ impl Cluster {
         meta: Option<&ObjectMeta>,
         pod_change: PodChange,
     ) {
-        let k = key(namespace, name);
+        // Events and Leases, the most frequent writes, wake no controller: no key for them.
+        let k = || key(namespace, name);
         let owners: &[OwnerReference] = meta
             .and_then(|m| m.owner_references.as_deref())
             .unwrap_or_default();
         match kind {
             Kind::Namespace => self.enqueue(Work::Namespace(name.to_string())),
-            Kind::Deployment => self.enqueue(Work::Deployment(k)),
-            Kind::StatefulSet => self.enqueue(Work::StatefulSet(k)),
+            Kind::Deployment => self.enqueue(Work::Deployment(k())),
+            Kind::StatefulSet => self.enqueue(Work::StatefulSet(k())),
             Kind::Job => {
-                self.enqueue(Work::Job(k));
+                self.enqueue(Work::Job(k()));
                 for o in owners.iter().filter(|o| o.kind == "CronJob") {
                     self.enqueue(Work::CronJob(key(namespace, &o.name)));
                 }
             }
-            Kind::CronJob => self.enqueue(Work::CronJob(k)),
+            Kind::CronJob => self.enqueue(Work::CronJob(k())),
             Kind::ReplicaSet => {
-                self.enqueue(Work::ReplicaSet(k));
+                self.enqueue(Work::ReplicaSet(k()));
                 for o in owners.iter().filter(|o| o.kind == "Deployment") {
                     self.enqueue(Work::Deployment(key(namespace, &o.name)));
                 }
             }
             Kind::Pod => {
                 if pod_change.spec {
-                    self.enqueue(Work::Schedule(k.clone()));
-                    self.enqueue(Work::Kubelet(k));
+                    self.enqueue(Work::Schedule(k()));
+                    self.enqueue(Work::Kubelet(k()));
                 }
                 if !pod_change.observed {
                     return;
@@ -683,8 +708,8 @@ impl Cluster {
                 }
             }
             Kind::Service => {
-                self.enqueue(Work::Endpoints(k.clone()));
-                self.enqueue(Work::EndpointSlices(k));
+                self.enqueue(Work::Endpoints(k()));
+                self.enqueue(Work::EndpointSlices(k()));
             }
             // Both change who can connect to whom: the pods that call this Service, or any
             // Service of the policy's namespace, re-check their upstreams.
@@ -707,7 +732,7 @@ impl Cluster {
                 }
             }
             Kind::PersistentVolumeClaim => {
-                self.enqueue(Work::StorageClaim(k));
+                self.enqueue(Work::StorageClaim(k()));
                 self.enqueue_namespace::<StatefulSet>(namespace, Work::StatefulSet);
                 self.enqueue_pending_pods();
             }
@@ -727,7 +752,7 @@ impl Cluster {
                 }
             }
             Kind::ResourceQuota => {
-                self.enqueue(Work::Quota(k));
+                self.enqueue(Work::Quota(k()));
                 self.enqueue_namespace::<ReplicaSet>(namespace, Work::ReplicaSet);
                 self.enqueue_namespace::<StatefulSet>(namespace, Work::StatefulSet);
                 self.enqueue_namespace::<k8s_openapi::api::batch::v1::Job>(namespace, Work::Job);

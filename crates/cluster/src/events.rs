@@ -72,11 +72,17 @@ impl Cluster {
             EventType::Normal => "Normal",
             EventType::Warning => "Warning",
         };
-        let index_key = format!(
-            "{uid}\u{1f}{}\u{1f}{type_name}\u{1f}{reason}\u{1f}{message}\u{1f}{}",
-            field_path.as_deref().unwrap_or(""),
-            reporter.component()
-        );
+        // Joined by hand: most kubelet and controller actions record an event.
+        let field = field_path.as_deref().unwrap_or("");
+        let component = reporter.component();
+        let parts = [uid.as_str(), field, type_name, reason, &message, component];
+        let mut index_key = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>());
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                index_key.push('\u{1f}');
+            }
+            index_key.push_str(part);
+        }
         let now = self.now;
         let namespace = m.namespace.clone().unwrap_or_else(|| "default".into());
         if let Some(name) = self.runtime.events.get(&namespace, &index_key)
@@ -91,7 +97,10 @@ impl Cluster {
         let involved_name = m.name.clone().unwrap_or_default();
         self.event_seq += 1;
         let nanos = u128::from(now.millis()) * 1_000_000 + u128::from(self.event_seq % 1_000_000);
-        let name = format!("{involved_name}.{nanos:x}");
+        let mut name = String::with_capacity(involved_name.len() + 1 + 32);
+        name.push_str(&involved_name);
+        name.push('.');
+        crate::names::push_hex(&mut name, nanos);
         let event = Event {
             metadata: meta(&namespace, &name),
             involved_object: ObjectReference {

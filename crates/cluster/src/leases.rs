@@ -35,15 +35,16 @@ impl Cluster {
             return;
         };
         let now = self.now;
-        match self.store.get::<Lease>(NODE_LEASE_NAMESPACE, node).cloned() {
+        match self.store.get::<Lease>(NODE_LEASE_NAMESPACE, node) {
             Some(old) => {
                 let renew_time = Some(now.micro_time());
                 // A renewal at the same instant writes nothing; any other always changes the
-                // Lease, so there is nothing to compare.
+                // Lease, so there is nothing to compare. Every node renews every ten seconds:
+                // the Lease is changed in place rather than copied.
                 if old.spec.as_ref().and_then(|s| s.renew_time.as_ref()) != renew_time.as_ref() {
-                    let mut renewed = (*old).clone();
-                    renewed.spec.get_or_insert_default().renew_time = renew_time;
-                    self.commit(renewed);
+                    self.commit_in_place::<Lease>(NODE_LEASE_NAMESPACE, node, |lease| {
+                        lease.spec.get_or_insert_default().renew_time = renew_time;
+                    });
                 }
             }
             None => {

@@ -49,6 +49,32 @@ pub fn hex_digest(seed: &str) -> String {
     out
 }
 
+/// Appends `n` in lower-case hexadecimal without leading zeros, as `{n:x}` writes it.
+pub fn push_hex(out: &mut String, n: u128) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digits = (128 - n.leading_zeros()).div_ceil(4).max(1);
+    for i in (0..digits).rev() {
+        out.push(char::from(HEX[((n >> (i * 4)) & 0xf) as usize]));
+    }
+}
+
+/// A version 4 UUID (RFC 4122 variant) from 16 random bytes, as Kubernetes writes object uids.
+pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    // Every object created takes one: written without formatting machinery.
+    let mut out = String::with_capacity(36);
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    out
+}
+
 /// The `pod-template-hash` of a serialised pod template.
 pub fn template_hash(template_json: &[u8], collision_count: i32) -> String {
     let mut bytes = template_json.to_vec();
@@ -142,6 +168,51 @@ mod tests {
             let d = hex_digest(seed);
             assert_eq!(d.len(), 64);
             assert_eq!(d, formatted(seed), "{seed}");
+        }
+    }
+
+    #[test]
+    fn uuids_are_version_4_and_match_the_formatted_layout() {
+        let formatted = |b: [u8; 16]| {
+            format!(
+                "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+                u32::from_be_bytes([b[0], b[1], b[2], b[3]]),
+                u16::from_be_bytes([b[4], b[5]]),
+                u16::from_be_bytes([b[6], b[7]]) & 0x0fff,
+                (u16::from_be_bytes([b[8], b[9]]) & 0x3fff) | 0x8000,
+                u64::from_be_bytes([0, 0, b[10], b[11], b[12], b[13], b[14], b[15]]),
+            )
+        };
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..64 {
+            let mut bytes = [0u8; 16];
+            for b in &mut bytes {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                *b = (state >> 56) as u8;
+            }
+            assert_eq!(uuid_v4(bytes), formatted(bytes));
+        }
+        assert_eq!(uuid_v4([0xff; 16]), "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        assert_eq!(uuid_v4([0; 16]), "00000000-0000-4000-8000-000000000000");
+    }
+
+    #[test]
+    fn hex_is_written_as_the_formatter_writes_it() {
+        for n in [
+            0u128,
+            1,
+            15,
+            16,
+            255,
+            0x1234_5678_9abc,
+            u128::from(u64::MAX),
+            u128::MAX,
+        ] {
+            let mut out = String::from("x.");
+            push_hex(&mut out, n);
+            assert_eq!(out, format!("x.{n:x}"));
         }
     }
 

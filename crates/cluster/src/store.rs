@@ -113,6 +113,14 @@ impl<T: Stored> ObjectMap<T> {
         }
     }
 
+    /// The stored object to change in place: copied first only where a fork still shares it.
+    pub(crate) fn get_mut(&mut self, namespace: &str, name: &str) -> Option<&mut T> {
+        // Only an object that exists is worth unsharing the maps for.
+        self.get(namespace, name)?;
+        let names = Arc::make_mut(&mut self.by_namespace).get_mut(namespace)?;
+        Arc::make_mut(names).get_mut(name).map(Arc::make_mut)
+    }
+
     pub(crate) fn remove(&mut self, namespace: &str, name: &str) -> Option<Arc<T>> {
         if !self
             .by_namespace
