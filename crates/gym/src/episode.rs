@@ -908,7 +908,9 @@ impl Session {
                     let out = kubectl::exec::run_parsed(&mut ep.cluster, inv);
                     mutated = ep.cluster.resource_version() != before;
                     exit_code = out.exit_code;
-                    let text = format!("{}{}", out.stdout, out.stderr);
+                    let mut text = String::with_capacity(out.stdout.len() + out.stderr.len());
+                    text.push_str(&out.stdout);
+                    text.push_str(&out.stderr);
                     ep.last_output = (out.stdout, out.stderr);
                     text
                 }

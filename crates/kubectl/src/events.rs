@@ -233,14 +233,13 @@ fn table(events: &[&Event], now: SimTime, all: bool, no_headers: bool) -> String
         r.push(interval(e, now).into());
         r.push(text(&e.type_));
         r.push(text(&e.reason));
-        r.push(
-            format!(
-                "{}/{}",
-                e.involved_object.kind.as_deref().unwrap_or_default(),
-                e.involved_object.name.as_deref().unwrap_or_default()
-            )
-            .into(),
-        );
+        let kind = e.involved_object.kind.as_deref().unwrap_or_default();
+        let name = e.involved_object.name.as_deref().unwrap_or_default();
+        let mut object = String::with_capacity(kind.len() + 1 + name.len());
+        object.push_str(kind);
+        object.push('/');
+        object.push_str(name);
+        r.push(object.into());
         r.push(e.message.as_deref().unwrap_or_default().trim().into());
         rows.push(r);
     }

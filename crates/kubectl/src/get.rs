@@ -155,7 +155,7 @@ pub fn get(cluster: &Cluster, req: &GetRequest) -> Output {
         if !group.errors.is_empty() {
             out.exit_code = 1;
         }
-        if group.rows.is_empty() {
+        if group.found == 0 {
             continue;
         }
         any = true;
@@ -232,8 +232,10 @@ pub fn get(cluster: &Cluster, req: &GetRequest) -> Output {
     out
 }
 
-/// The rows, names, JSON objects and errors of one kind.
+/// The objects of one kind found, as the output prints them (rows, names or JSON objects), and
+/// errors.
 struct Group {
+    found: usize,
     rows: Vec<Row>,
     names: Vec<String>,
     objects: Vec<Value>,
@@ -309,15 +311,40 @@ impl KindVisitor for Collect<'_> {
             selected = keyed.into_iter().map(|(_, o)| o).collect();
         }
         let now = self.cluster.now();
-        let want_json = matches!(
-            self.req.output,
-            Format::Json | Format::Yaml | Format::JsonPath(_) | Format::CustomColumns(_)
-        );
+        // Each output builds only what it prints.
+        let priority = match self.req.output {
+            Format::Table => table::Priority::Zero,
+            Format::Wide => table::Priority::All,
+            _ => {
+                return Group {
+                    found: selected.len(),
+                    rows: Vec::new(),
+                    names: if self.req.output == Format::Name {
+                        selected
+                            .iter()
+                            .map(|o| o.metadata().name.clone().unwrap_or_default())
+                            .collect()
+                    } else {
+                        Vec::new()
+                    },
+                    objects: if self.req.output == Format::Name {
+                        Vec::new()
+                    } else {
+                        selected
+                            .iter()
+                            .map(|o| serde_json::to_value(o.as_ref()).unwrap_or_default())
+                            .collect()
+                    },
+                    errors,
+                };
+            }
+        };
         Group {
+            found: selected.len(),
             rows: selected
                 .iter()
                 .map(|o| Row {
-                    cells: table::cells(kind, o.as_ref() as &dyn std::any::Any, now),
+                    cells: table::cells_for(kind, o.as_ref() as &dyn std::any::Any, now, priority),
                     namespace: o.metadata().namespace.clone().unwrap_or_default(),
                     // Only `--show-labels` and `-L` print them.
                     labels: if self.req.show_labels || !self.req.label_columns.is_empty() {
@@ -327,18 +354,8 @@ impl KindVisitor for Collect<'_> {
                     },
                 })
                 .collect(),
-            names: selected
-                .iter()
-                .map(|o| o.metadata().name.clone().unwrap_or_default())
-                .collect(),
-            objects: if want_json {
-                selected
-                    .iter()
-                    .map(|o| serde_json::to_value(o.as_ref()).unwrap_or_default())
-                    .collect()
-            } else {
-                Vec::new()
-            },
+            names: Vec::new(),
+            objects: Vec::new(),
             errors,
         }
     }

@@ -83,20 +83,40 @@ pub fn default_columns() -> &'static [ColumnDefinition] {
 /// hands them out). Anything else gets the default convertor's two cells, name and creation
 /// time, which then do not line up with [`columns`] for `kind`.
 pub fn cells(kind: Kind, object: &dyn Any, now: SimTime) -> Vec<Value> {
-    typed_cells(kind, object, now).unwrap_or_else(|| default_cells(meta_of(object)))
+    typed_cells(kind, object, now, Priority::All).unwrap_or_else(|| default_cells(meta_of(object)))
 }
 
-fn typed_cells(kind: Kind, object: &dyn Any, now: SimTime) -> Option<Vec<Value>> {
+/// Which cells a caller prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Priority {
+    /// Every column's, as a Table carries them (and `-o wide` prints them).
+    All,
+    /// Only priority-0 columns'; the others may be left null. `kubectl get` without `-o wide`
+    /// prints no more, and events are listed often enough for their five unseen cells to cost.
+    Zero,
+}
+
+/// [`cells`], with the priority-1 cells left out where `priority` says they are not printed.
+pub fn cells_for(kind: Kind, object: &dyn Any, now: SimTime, priority: Priority) -> Vec<Value> {
+    typed_cells(kind, object, now, priority).unwrap_or_else(|| default_cells(meta_of(object)))
+}
+
+fn typed_cells(
+    kind: Kind,
+    object: &dyn Any,
+    now: SimTime,
+    priority: Priority,
+) -> Option<Vec<Value>> {
     Some(match kind {
         Kind::Namespace => printers::namespace(downcast(object)?, now),
         Kind::Node => printers::node(downcast(object)?, now),
-        Kind::Pod => pod::cells(downcast(object)?, now),
-        Kind::Deployment => printers::deployment(downcast(object)?, now),
+        Kind::Pod => pod::cells(downcast(object)?, now, priority),
+        Kind::Deployment => printers::deployment(downcast(object)?, now, priority),
         Kind::ReplicaSet => printers::replica_set(downcast(object)?, now),
         Kind::StatefulSet => printers::stateful_set(downcast(object)?, now),
-        Kind::Service => printers::service(downcast(object)?, now),
+        Kind::Service => printers::service(downcast(object)?, now, priority),
         Kind::Endpoints => printers::endpoints(downcast(object)?, now),
-        Kind::Event => printers::event(downcast(object)?, now),
+        Kind::Event => printers::event(downcast(object)?, now, priority),
         Kind::ConfigMap => printers::config_map(downcast(object)?, now),
         Kind::Secret => printers::secret(downcast(object)?, now),
         Kind::ServiceAccount => printers::service_account(downcast(object)?, now),

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use cluster::k8s_openapi::api::core::v1::{Namespace, Pod};
 use cluster::{Cluster, Kind, KindVisitor, Schema, SimTime, Store, Stored};
-use kubectl::table::{IncludeObject, cells, columns, table};
+use kubectl::table::{IncludeObject, Priority, cells, cells_for, columns, table};
 use serde_json::json;
 
 fn baseline() -> Cluster {
@@ -78,6 +78,54 @@ fn every_baseline_object_prints_a_full_row() {
     }
     assert_eq!(total, c.store().object_count());
     assert!(total > 0);
+}
+
+/// Compares the cells `kubectl get` builds without `-o wide` with the Table's.
+struct NarrowRows<'a> {
+    store: &'a Store,
+    now: SimTime,
+}
+
+impl KindVisitor for NarrowRows<'_> {
+    type Output = usize;
+    fn visit<T: Stored + Schema>(self) -> usize {
+        let kind = T::OBJECT_KIND;
+        let mut left_out = 0;
+        for obj in self.store.list::<T>() {
+            let full = cells(kind, obj.as_ref(), self.now);
+            let narrow = cells_for(kind, obj.as_ref(), self.now, Priority::Zero);
+            assert_eq!(narrow.len(), full.len(), "{kind:?}");
+            for ((column, n), f) in columns(kind).iter().zip(&narrow).zip(&full) {
+                if column.priority == 0 {
+                    assert_eq!(n, f, "{kind:?} {}", column.name);
+                } else if n.is_null() {
+                    left_out += 1;
+                } else {
+                    assert_eq!(n, f, "{kind:?} {}", column.name);
+                }
+            }
+            assert_eq!(
+                cells_for(kind, obj.as_ref(), self.now, Priority::All),
+                full,
+                "{kind:?}"
+            );
+        }
+        left_out
+    }
+}
+
+#[test]
+fn rows_without_wide_columns_match_the_table_where_printed() {
+    let c = baseline();
+    let mut left_out = 0;
+    for &kind in Kind::ALL {
+        left_out += kind.visit(NarrowRows {
+            store: c.store(),
+            now: c.now(),
+        });
+    }
+    // Pods, Deployments, Services and Events skip their wide cells.
+    assert!(left_out > 0);
 }
 
 #[test]

@@ -4,10 +4,11 @@
 //! each step prints.
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::LazyLock;
 
 use super::golang;
-use super::pflag::{FlagSet, Parsed};
+use super::pflag::{FlagSet, Fnv, Parsed};
 use super::tree::{Action, Cmd, GLOBAL, HELP, HELP_CMD, ROOT};
 use super::{ParseError, help};
 
@@ -35,9 +36,9 @@ pub(super) fn run_flags(c: &'static Cmd) -> &'static FlagSet<'static> {
 /// Each command's finding and running flag sets, built once: merging the groups is quadratic
 /// and used to be most of the cost of parsing a command line.
 fn flag_sets(c: &'static Cmd) -> &'static (FlagSet<'static>, FlagSet<'static>) {
-    type Sets = HashMap<usize, (FlagSet<'static>, FlagSet<'static>)>;
+    type Sets = HashMap<usize, (FlagSet<'static>, FlagSet<'static>), BuildHasherDefault<Fnv>>;
     static SETS: LazyLock<Sets> = LazyLock::new(|| {
-        let mut sets = Sets::new();
+        let mut sets = Sets::default();
         let mut stack: Vec<&'static Cmd> = vec![&ROOT, &HELP_CMD];
         while let Some(c) = stack.pop() {
             sets.insert(std::ptr::from_ref(c) as usize, build_flag_sets(c));

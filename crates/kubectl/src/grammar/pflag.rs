@@ -120,6 +120,9 @@ pub struct FlagSet<'a> {
     pub flags: Vec<&'a FlagSpec>,
     /// Positions in `flags` by name: verbs look up dozens of flags per command line.
     by_name: HashMap<&'a str, usize, BuildHasherDefault<Fnv>>,
+    /// The few flags whose default is "true": a verb reads some forty booleans per command
+    /// line, most of them not given, and their default is then this list's answer.
+    true_by_default: Vec<&'a str>,
 }
 
 impl<'a> FlagSet<'a> {
@@ -134,15 +137,31 @@ impl<'a> FlagSet<'a> {
                 }
             }
         }
-        FlagSet { flags, by_name }
+        let true_by_default = flags
+            .iter()
+            .filter(|f| f.default == "true")
+            .map(|f| f.name)
+            .collect();
+        FlagSet {
+            flags,
+            by_name,
+            true_by_default,
+        }
+    }
+
+    /// Whether the flag `name` (as the command table spells it) defaults to "true".
+    pub fn true_by_default(&self, name: &str) -> bool {
+        self.true_by_default.contains(&name)
     }
 
     /// kubectl installs `WordSepNormalizeFunc`: `--all_namespaces` is `--all-namespaces`.
     pub fn lookup(&self, name: &str) -> Option<&'a FlagSpec> {
-        let at = if name.contains('_') {
-            self.by_name.get(name.replace('_', "-").as_str())
-        } else {
-            self.by_name.get(name)
+        // No flag's name has `_`: a hit needs no normalising, and verbs look up dozens of
+        // canonical names per command line.
+        let at = match self.by_name.get(name) {
+            Some(at) => Some(at),
+            None if name.contains('_') => self.by_name.get(name.replace('_', "-").as_str()),
+            None => None,
         };
         at.map(|&i| self.flags[i])
     }

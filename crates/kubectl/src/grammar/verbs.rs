@@ -32,7 +32,7 @@ impl Args<'_> {
     fn bool(&self, name: &str) -> bool {
         match self.parsed.values.get(name) {
             Some(Value::Bool(b)) => *b,
-            _ => self.set.lookup(name).is_some_and(|f| f.default == "true"),
+            _ => self.set.true_by_default(name),
         }
     }
 

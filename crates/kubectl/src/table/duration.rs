@@ -42,8 +42,16 @@ pub fn human_duration(d: Duration) -> String {
     out
 }
 
+/// Appends `n` in decimal, as `{n}` writes it.
+pub(crate) fn push_signed(out: &mut String, n: i64) {
+    if n < 0 {
+        out.push('-');
+    }
+    push_decimal(out, n.unsigned_abs());
+}
+
 /// Appends `n` in decimal.
-fn push_decimal(out: &mut String, mut n: u64) {
+pub(crate) fn push_decimal(out: &mut String, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {

@@ -5,10 +5,10 @@ use k8s_openapi::api::core::v1::{Container, ContainerStatus, Pod, PodCondition};
 use k8s_openapi::jiff::Timestamp;
 use serde_json::{Value, json};
 
-use super::duration::{set, since};
-use super::{name_of, none_if_empty};
+use super::duration::{push_decimal, push_signed, set, since};
+use super::{Priority, name_of, none_if_empty};
 
-pub(super) fn cells(pod: &Pod, now: SimTime) -> Vec<Value> {
+pub(super) fn cells(pod: &Pod, now: SimTime, priority: Priority) -> Vec<Value> {
     let spec = pod.spec.as_ref();
     let status = pod.status.as_ref();
     let containers = spec.map_or(&[][..], |s| s.containers.as_slice());
@@ -145,11 +145,32 @@ pub(super) fn cells(pod: &Pod, now: SimTime) -> Vec<Value> {
         }
     }
 
-    let restarts_cell = match last_restart {
-        Some(at) if restarts != 0 => format!("{restarts} ({} ago)", since(Some(&at), now)),
-        _ => restarts.to_string(),
-    };
+    // Every pod row has these two: written without formatting machinery.
+    let mut restarts_cell = String::with_capacity(16);
+    push_signed(&mut restarts_cell, restarts);
+    if let Some(at) = last_restart.filter(|_| restarts != 0) {
+        restarts_cell.push_str(" (");
+        restarts_cell.push_str(&since(Some(&at), now));
+        restarts_cell.push_str(" ago)");
+    }
 
+    let age = json!(since(
+        pod.metadata.creation_timestamp.as_ref().map(|t| &t.0),
+        now
+    ));
+    if priority == Priority::Zero {
+        return vec![
+            json!(name_of(&pod.metadata)),
+            json!(ready_of(ready, total)),
+            json!(reason),
+            json!(restarts_cell),
+            age,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+        ];
+    }
     let pod_ip = status
         .and_then(|s| {
             // The v1 → internal conversion makes status.podIP authoritative over podIPs.
@@ -171,13 +192,10 @@ pub(super) fn cells(pod: &Pod, now: SimTime) -> Vec<Value> {
 
     vec![
         json!(name_of(&pod.metadata)),
-        json!(format!("{ready}/{total}")),
+        json!(ready_of(ready, total)),
         json!(reason),
         json!(restarts_cell),
-        json!(since(
-            pod.metadata.creation_timestamp.as_ref().map(|t| &t.0),
-            now
-        )),
+        age,
         json!(pod_ip),
         json!(node),
         json!(nominated),
@@ -242,4 +260,13 @@ fn readiness_gates(pod: &Pod, conditions: &[PodCondition]) -> String {
         .filter(|g| condition_true(conditions, &g.condition_type))
         .count();
     format!("{passing}/{}", gates.len())
+}
+
+/// `READY`: "ready/total".
+fn ready_of(ready: usize, total: usize) -> String {
+    let mut out = String::with_capacity(8);
+    push_decimal(&mut out, ready as u64);
+    out.push('/');
+    push_decimal(&mut out, total as u64);
+    out
 }

@@ -21,10 +21,10 @@ use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::{Value, json};
 
-use super::duration::{human_duration, set, since};
+use super::duration::{human_duration, push_signed, set, since};
 use super::labels::{format_label_selector, format_labels, selector_string};
 use super::quantity::{canonical, canonical_opt};
-use super::{name_of, none_if_empty};
+use super::{Priority, name_of, none_if_empty};
 
 fn age(meta: &ObjectMeta, now: SimTime) -> Value {
     json!(since(meta.creation_timestamp.as_ref().map(|t| &t.0), now))
@@ -45,28 +45,36 @@ fn replicas(r: Option<i32>) -> i64 {
     i64::from(r.unwrap_or(1))
 }
 
-pub(super) fn deployment(d: &Deployment, now: SimTime) -> Vec<Value> {
+pub(super) fn deployment(d: &Deployment, now: SimTime, priority: Priority) -> Vec<Value> {
     let spec = d.spec.as_ref();
     let status = d.status.as_ref();
     let desired = replicas(spec.and_then(|s| s.replicas));
     let ready = status.and_then(|s| s.ready_replicas).unwrap_or(0);
     let updated = status.and_then(|s| s.updated_replicas).unwrap_or(0);
     let available = status.and_then(|s| s.available_replicas).unwrap_or(0);
+    let mut ready_cell = String::with_capacity(8);
+    push_signed(&mut ready_cell, i64::from(ready));
+    ready_cell.push('/');
+    push_signed(&mut ready_cell, desired);
+    let mut cells = Vec::with_capacity(8);
+    cells.extend([
+        json!(name_of(&d.metadata)),
+        Value::String(ready_cell),
+        json!(updated),
+        json!(available),
+        age(&d.metadata, now),
+    ]);
+    if priority == Priority::Zero {
+        cells.extend([Value::Null, Value::Null, Value::Null]);
+        return cells;
+    }
     let containers = spec.map_or(&[][..], |s| pod_template_containers(Some(&s.template)));
     let (names, images) = container_cells(containers);
     // printDeployment uses the selector's own String(), not FormatLabelSelector.
     let selector =
         selector_string(spec.map(|s| &s.selector)).unwrap_or_else(|()| "<invalid>".to_string());
-    vec![
-        json!(name_of(&d.metadata)),
-        json!(format!("{ready}/{desired}")),
-        json!(updated),
-        json!(available),
-        age(&d.metadata, now),
-        names,
-        images,
-        json!(selector),
-    ]
+    cells.extend([names, images, json!(selector)]);
+    cells
 }
 
 fn pod_template_containers(
@@ -115,7 +123,7 @@ pub(super) fn stateful_set(sts: &StatefulSet, now: SimTime) -> Vec<Value> {
     ]
 }
 
-pub(super) fn service(svc: &Service, now: SimTime) -> Vec<Value> {
+pub(super) fn service(svc: &Service, now: SimTime, priority: Priority) -> Vec<Value> {
     let spec = svc.spec.as_ref();
     let type_ = spec.and_then(|s| s.type_.as_deref()).unwrap_or_default();
     // The v1 → internal conversion fills clusterIPs from clusterIP.
@@ -135,10 +143,15 @@ pub(super) fn service(svc: &Service, now: SimTime) -> Vec<Value> {
         .iter()
         .map(|p| {
             let protocol = p.protocol.as_deref().unwrap_or_default();
-            match p.node_port.filter(|np| *np > 0) {
-                Some(node_port) => format!("{}:{node_port}/{protocol}", p.port),
-                None => format!("{}/{protocol}", p.port),
+            let mut port = String::with_capacity(16 + protocol.len());
+            push_signed(&mut port, i64::from(p.port));
+            if let Some(node_port) = p.node_port.filter(|np| *np > 0) {
+                port.push(':');
+                push_signed(&mut port, i64::from(node_port));
             }
+            port.push('/');
+            port.push_str(protocol);
+            port
         })
         .collect::<Vec<_>>()
         .join(",");
@@ -153,7 +166,10 @@ pub(super) fn service(svc: &Service, now: SimTime) -> Vec<Value> {
             ports
         }),
         age(&svc.metadata, now),
-        json!(format_labels(spec.and_then(|s| s.selector.as_ref()))),
+        match priority {
+            Priority::All => json!(format_labels(spec.and_then(|s| s.selector.as_ref()))),
+            Priority::Zero => Value::Null,
+        },
     ]
 }
 
@@ -306,11 +322,18 @@ fn format_endpoints(ep: &Endpoints) -> String {
 
 /// `net.JoinHostPort`: IPv6 hosts in brackets.
 fn join_host_port(host: &str, port: i32) -> String {
+    let mut out = String::with_capacity(host.len() + 8);
+    // Go's `net.JoinHostPort`: IPv6 hosts in brackets.
     if host.contains(':') {
-        format!("[{host}]:{port}")
+        out.push('[');
+        out.push_str(host);
+        out.push(']');
     } else {
-        format!("{host}:{port}")
+        out.push_str(host);
     }
+    out.push(':');
+    push_signed(&mut out, i64::from(port));
+    out
 }
 
 pub(super) fn node(n: &Node, now: SimTime) -> Vec<Value> {
@@ -378,23 +401,19 @@ pub(super) fn node(n: &Node, now: SimTime) -> Vec<Value> {
     ]
 }
 
-pub(super) fn event(e: &Event, now: SimTime) -> Vec<Value> {
-    let first_seen = match set(e.first_timestamp.as_ref().map(|t| &t.0)) {
+pub(super) fn event(e: &Event, now: SimTime, priority: Priority) -> Vec<Value> {
+    let first_seen = || match set(e.first_timestamp.as_ref().map(|t| &t.0)) {
         Some(first) => since(Some(&first), now),
         None => since(e.event_time.as_ref().map(|t| &t.0), now),
     };
-    let mut last_seen = match set(e.last_timestamp.as_ref().map(|t| &t.0)) {
-        Some(last) => since(Some(&last), now),
-        None => first_seen.clone(),
+    let last_seen = if let Some(series) = &e.series {
+        since(series.last_observed_time.as_ref().map(|t| &t.0), now)
+    } else {
+        match set(e.last_timestamp.as_ref().map(|t| &t.0)) {
+            Some(last) => since(Some(&last), now),
+            None => first_seen(),
+        }
     };
-    let mut count = e.count.unwrap_or(0);
-    if let Some(series) = &e.series {
-        last_seen = since(series.last_observed_time.as_ref().map(|t| &t.0), now);
-        count = series.count.unwrap_or(0);
-    } else if count == 0 {
-        // Singleton events of the events.k8s.io API carry no count.
-        count = 1;
-    }
     let involved = &e.involved_object;
     // Pushed by hand: every event row builds these, and `format!` costs more than the rest.
     let kind = involved.kind.as_deref().unwrap_or_default();
@@ -408,6 +427,32 @@ pub(super) fn event(e: &Event, now: SimTime) -> Vec<Value> {
     if let Some(name) = name {
         target.push('/');
         target.push_str(name);
+    }
+    let mut cells = Vec::with_capacity(10);
+    cells.extend([
+        Value::String(last_seen),
+        json!(e.type_.as_deref().unwrap_or_default()),
+        json!(e.reason.as_deref().unwrap_or_default()),
+        Value::String(target),
+    ]);
+    let message = json!(e.message.as_deref().unwrap_or_default().trim());
+    if priority == Priority::Zero {
+        cells.extend([
+            Value::Null,
+            Value::Null,
+            message,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+        ]);
+        return cells;
+    }
+    let mut count = e.count.unwrap_or(0);
+    if let Some(series) = &e.series {
+        count = series.count.unwrap_or(0);
+    } else if count == 0 {
+        // Singleton events of the events.k8s.io API carry no count.
+        count = 1;
     }
     let source = e.source.as_ref();
     let component = first_non_empty(
@@ -424,18 +469,15 @@ pub(super) fn event(e: &Event, now: SimTime) -> Vec<Value> {
         source.push_str(", ");
         source.push_str(host);
     }
-    vec![
-        json!(last_seen),
-        json!(e.type_.as_deref().unwrap_or_default()),
-        json!(e.reason.as_deref().unwrap_or_default()),
-        json!(target),
+    cells.extend([
         json!(involved.field_path.as_deref().unwrap_or_default()),
-        json!(source),
-        json!(e.message.as_deref().unwrap_or_default().trim()),
-        json!(first_seen),
+        Value::String(source),
+        message,
+        Value::String(first_seen()),
         json!(count),
         json!(name_of(&e.metadata)),
-    ]
+    ]);
+    cells
 }
 
 fn first_non_empty<'a>(a: Option<&'a str>, b: Option<&'a str>) -> &'a str {
