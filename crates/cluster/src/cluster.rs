@@ -626,6 +626,43 @@ impl Cluster {
         true
     }
 
+    /// Replaces a stored pod's status as [`commit`](Self::commit) would commit the pod with it,
+    /// without copying the pod (its spec above all) where no fork or holder shares it: the
+    /// kubelet rewrites a pod's status several times as it starts. Returns the stored pod, or
+    /// `None` where there is none.
+    pub(crate) fn commit_pod_status(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        status: k8s_openapi::api::core::v1::PodStatus,
+    ) -> Option<Arc<Pod>> {
+        let pod = Pod::map_mut(&mut self.store).get_mut(namespace, name)?;
+        // A status write leaves spec, labels, owners and deletion as they are: of what the
+        // other controllers watch, only the phase, the IP and readiness can change.
+        let old = pod.status.as_ref();
+        let moved = old.and_then(|s| s.phase.as_deref()) != status.phase.as_deref()
+            || old.and_then(|s| s.pod_ip.as_deref()) != status.pod_ip.as_deref();
+        let was_ready = crate::selectors::is_ready(pod);
+        pod.status = Some(status);
+        let observed = moved || was_ready != crate::selectors::is_ready(pod);
+        self.resource_version += 1;
+        pod.metadata.resource_version = Some(self.resource_version.to_string());
+        let pod = Pod::map(&self.store).get(namespace, name)?.clone();
+        self.on_change(
+            Kind::Pod,
+            namespace,
+            name,
+            Some(&pod.metadata),
+            PodChange {
+                spec: false,
+                observed,
+                removed: false,
+                labels: false,
+            },
+        );
+        Some(pod)
+    }
+
     /// Like [`commit`](Self::commit), but a write that changes nothing keeps its resourceVersion.
     pub(crate) fn commit_if_changed<T: Stored>(&mut self, mut obj: T, old: &Arc<T>) -> Arc<T> {
         obj.metadata_mut().resource_version = old.metadata().resource_version.clone();

@@ -20,7 +20,7 @@ use crate::cluster::{Cluster, Work};
 use crate::events::{EventType, Reporter};
 use crate::quantity;
 use crate::registry::{self, ImageInfo};
-use crate::store::{NamespacedMap, ObjectKey, WithStatus, key};
+use crate::store::{NamespacedMap, ObjectKey, key};
 use crate::time::SimTime;
 
 /// Back-off of container restarts and image pulls: 10 s doubling to 300 s.
@@ -369,16 +369,21 @@ impl Cluster {
             .is_some_and(|r| r.same(&pod, &rt, sandbox))
         {
             let status = self.pod_status(&pod, &rt);
-            // Compare before cloning: most syncs report what is already there. The stored pod
+            // Compare before writing: most syncs report what is already there. The stored pod
             // is the one this sync started from: the kubelet writes nothing else of it.
             let stored = if pod.status.as_ref() == Some(&status) {
-                Some(pod.clone())
-            } else if let Some(old) = self.store.get::<Pod>(&k.0, &k.1).cloned()
+                Some(pod)
+            } else if let Some(old) = self.store.get::<Pod>(&k.0, &k.1)
                 && old.status.as_ref() != Some(&status)
             {
                 // A status unlike the stored one is a change: no need to compare whole pods.
-                let committed = self.commit(old.with_status(status));
-                Arc::ptr_eq(&old, &pod).then_some(committed)
+                // This sync's and the last report's hold on the pod go first, so that the
+                // status is replaced in place where no fork shares the pod.
+                let unchanged = Arc::ptr_eq(old, &pod);
+                drop(pod);
+                rt.reported = None;
+                let committed = self.commit_pod_status(&k.0, &k.1, status);
+                committed.filter(|_| unchanged)
             } else {
                 None
             };

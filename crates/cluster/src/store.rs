@@ -381,8 +381,9 @@ impl<V: Clone> NamespacedMap<V> {
 /// Objects with a status that controllers rewrite whole.
 pub(crate) trait WithStatus: Sized {
     type Status;
-    /// A copy with `status` in place of the current one, which is not cloned: the kubelet and
-    /// the controllers write statuses many times an instant.
+    /// A copy with `status` in place of the current one, which is not cloned: the controllers
+    /// write statuses many times an instant. (The kubelet replaces a pod's status in place:
+    /// `Cluster::commit_pod_status`.)
     fn with_status(&self, status: Self::Status) -> Self;
 }
 
@@ -402,7 +403,6 @@ macro_rules! with_status {
 }
 
 with_status! {
-    k8s_openapi::api::core::v1::Pod => k8s_openapi::api::core::v1::PodStatus,
     k8s_openapi::api::apps::v1::Deployment => k8s_openapi::api::apps::v1::DeploymentStatus,
     k8s_openapi::api::apps::v1::ReplicaSet => k8s_openapi::api::apps::v1::ReplicaSetStatus,
     k8s_openapi::api::apps::v1::StatefulSet => k8s_openapi::api::apps::v1::StatefulSetStatus,

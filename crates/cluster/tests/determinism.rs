@@ -76,6 +76,42 @@ fn a_fork_evolves_independently() {
 }
 
 #[test]
+fn status_writes_while_a_fork_shares_the_pods_reach_only_the_writer() {
+    // The kubelet replaces statuses in place where nothing else holds the pod: a fork taken
+    // while pods start must keep what it saw, and holding one must not change the outcome.
+    let start = |c: &mut Cluster| {
+        c.modify::<Deployment>("payments", "payment-api", |d| {
+            d.spec.as_mut().unwrap().replicas = Some(3)
+        })
+        .unwrap();
+        c.advance(Duration::from_secs(1));
+    };
+    let mut alone = Cluster::baseline(8);
+    start(&mut alone);
+    alone.advance(Duration::from_secs(90));
+
+    let mut shared = Cluster::baseline(8);
+    start(&mut shared);
+    let fork = shared.clone();
+    let seen = bytes(&fork);
+    shared.advance(Duration::from_secs(90));
+    assert_eq!(bytes(&fork), seen, "the fork is untouched by the writer");
+    assert_eq!(bytes(&shared), bytes(&alone), "sharing changes nothing");
+    assert!(
+        pods(&shared, "payments", "payment-api")
+            .iter()
+            .all(|p| is_ready(p)),
+        "the writer's pods started"
+    );
+    assert!(
+        !pods(&fork, "payments", "payment-api")
+            .iter()
+            .all(|p| is_ready(p)),
+        "the fork's did not"
+    );
+}
+
+#[test]
 fn run_until_stops_when_the_condition_holds_or_the_limit_passes() {
     let mut c = Cluster::baseline(4);
     let start = c.now();
