@@ -595,35 +595,45 @@ impl Cluster {
     }
 
     /// Changes a stored object in place and commits it as [`commit`](Self::commit) would, without
-    /// copying it where no fork shares it. Not for Pods, whose commits compare old and new.
-    /// Returns whether the object exists.
+    /// copying it where no fork or holder shares it. Not for Pods: their controllers need to
+    /// know what changed ([`commit_pod_status`](Self::commit_pod_status)).
     pub(crate) fn commit_in_place<T: Stored>(
         &mut self,
         namespace: &str,
         name: &str,
         change: impl FnOnce(&mut T),
-    ) -> bool {
+    ) {
         debug_assert!(
             T::OBJECT_KIND != Kind::Pod,
-            "Pod commits compare old and new"
+            "a pod write must say what changed"
         );
-        let Some(obj) = T::map_mut(&mut self.store).get_mut(namespace, name) else {
-            return false;
-        };
-        change(obj);
+        self.write_in_place(namespace, name, |obj: &mut T| {
+            change(obj);
+            PodChange::REMOVED
+        });
+    }
+
+    /// The in-place write: `change` says what it changed of a pod (other kinds return
+    /// [`PodChange::REMOVED`], which is not read). `None` where there is no such object.
+    fn write_in_place<T: Stored>(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        change: impl FnOnce(&mut T) -> PodChange,
+    ) -> Option<Arc<T>> {
+        let obj = T::map_mut(&mut self.store).get_mut(namespace, name)?;
+        let pod_change = change(obj);
         self.resource_version += 1;
         obj.metadata_mut().resource_version = Some(self.resource_version.to_string());
-        let Some(obj) = T::map(&self.store).get(namespace, name).cloned() else {
-            return false;
-        };
+        let obj = T::map(&self.store).get(namespace, name)?.clone();
         self.on_change(
             T::OBJECT_KIND,
             namespace,
             name,
             Some(obj.metadata()),
-            PodChange::REMOVED,
+            pod_change,
         );
-        true
+        Some(obj)
     }
 
     /// Replaces a stored pod's status as [`commit`](Self::commit) would commit the pod with it,
@@ -636,31 +646,21 @@ impl Cluster {
         name: &str,
         status: k8s_openapi::api::core::v1::PodStatus,
     ) -> Option<Arc<Pod>> {
-        let pod = Pod::map_mut(&mut self.store).get_mut(namespace, name)?;
-        // A status write leaves spec, labels, owners and deletion as they are: of what the
-        // other controllers watch, only the phase, the IP and readiness can change.
-        let old = pod.status.as_ref();
-        let moved = old.and_then(|s| s.phase.as_deref()) != status.phase.as_deref()
-            || old.and_then(|s| s.pod_ip.as_deref()) != status.pod_ip.as_deref();
-        let was_ready = crate::selectors::is_ready(pod);
-        pod.status = Some(status);
-        let observed = moved || was_ready != crate::selectors::is_ready(pod);
-        self.resource_version += 1;
-        pod.metadata.resource_version = Some(self.resource_version.to_string());
-        let pod = Pod::map(&self.store).get(namespace, name)?.clone();
-        self.on_change(
-            Kind::Pod,
-            namespace,
-            name,
-            Some(&pod.metadata),
+        self.write_in_place::<Pod>(namespace, name, |pod| {
+            // A status write leaves spec, labels, owners and deletion as they are: of what the
+            // other controllers watch, only the phase, the IP and readiness can change.
+            let old = pod.status.as_ref();
+            let moved = old.and_then(|s| s.phase.as_deref()) != status.phase.as_deref()
+                || old.and_then(|s| s.pod_ip.as_deref()) != status.pod_ip.as_deref();
+            let was_ready = crate::selectors::is_ready(pod);
+            pod.status = Some(status);
             PodChange {
                 spec: false,
-                observed,
+                observed: moved || was_ready != crate::selectors::is_ready(pod),
                 removed: false,
                 labels: false,
-            },
-        );
-        Some(pod)
+            }
+        })
     }
 
     /// Like [`commit`](Self::commit), but a write that changes nothing keeps its resourceVersion.

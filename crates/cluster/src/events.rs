@@ -72,17 +72,11 @@ impl Cluster {
             EventType::Normal => "Normal",
             EventType::Warning => "Warning",
         };
-        // Joined by hand: most kubelet and controller actions record an event.
+        // Joined without `format!`: most kubelet and controller actions record an event.
         let field = field_path.as_deref().unwrap_or("");
         let component = reporter.component();
-        let parts = [uid.as_str(), field, type_name, reason, &message, component];
-        let mut index_key = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>());
-        for (i, part) in parts.iter().enumerate() {
-            if i > 0 {
-                index_key.push('\u{1f}');
-            }
-            index_key.push_str(part);
-        }
+        let index_key =
+            [uid.as_str(), field, type_name, reason, &message, component].join("\u{1f}");
         let now = self.now;
         let namespace = m.namespace.clone().unwrap_or_else(|| "default".into());
         if let Some(name) = self.runtime.events.get(&namespace, &index_key)

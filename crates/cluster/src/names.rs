@@ -33,7 +33,6 @@ pub fn fnv32a(bytes: &[u8]) -> u32 {
 /// 64 hex digits derived from `seed`: stable, simulated stand-ins for sha256 digests and
 /// container IDs.
 pub fn hex_digest(seed: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     // Every container start and image pull takes one: written without formatting machinery.
     let mut out = String::with_capacity(64);
     let mut h = fnv32a(seed.as_bytes());
@@ -42,35 +41,35 @@ pub fn hex_digest(seed: &str) -> String {
         block[..4].copy_from_slice(&h.to_le_bytes());
         block[4..].copy_from_slice(&i.to_le_bytes());
         h = fnv32a(&block);
-        for shift in (0..8).rev() {
-            out.push(char::from(HEX[(h >> (shift * 4)) as usize & 0xf]));
-        }
+        push_hex_digits(&mut out, h.into(), 8);
     }
     out
 }
 
-/// Appends `n` in lower-case hexadecimal without leading zeros, as `{n:x}` writes it.
-pub fn push_hex(out: &mut String, n: u128) {
+/// Appends the low `digits` hexadecimal digits of `n`, lower case, zero-padded.
+fn push_hex_digits(out: &mut String, n: u128, digits: u32) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digits = (128 - n.leading_zeros()).div_ceil(4).max(1);
     for i in (0..digits).rev() {
         out.push(char::from(HEX[((n >> (i * 4)) & 0xf) as usize]));
     }
 }
 
+/// Appends `n` in lower-case hexadecimal without leading zeros, as `{n:x}` writes it.
+pub fn push_hex(out: &mut String, n: u128) {
+    push_hex_digits(out, n, (128 - n.leading_zeros()).div_ceil(4).max(1));
+}
+
 /// A version 4 UUID (RFC 4122 variant) from 16 random bytes, as Kubernetes writes object uids.
 pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     // Every object created takes one: written without formatting machinery.
     let mut out = String::with_capacity(36);
-    for (i, b) in bytes.iter().enumerate() {
+    for (i, &b) in bytes.iter().enumerate() {
         if matches!(i, 4 | 6 | 8 | 10) {
             out.push('-');
         }
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 0xf)]));
+        push_hex_digits(&mut out, b.into(), 2);
     }
     out
 }

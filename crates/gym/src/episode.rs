@@ -908,9 +908,7 @@ impl Session {
                     let out = kubectl::exec::run_parsed(&mut ep.cluster, inv);
                     mutated = ep.cluster.resource_version() != before;
                     exit_code = out.exit_code;
-                    let mut text = String::with_capacity(out.stdout.len() + out.stderr.len());
-                    text.push_str(&out.stdout);
-                    text.push_str(&out.stderr);
+                    let text = [out.stdout.as_str(), out.stderr.as_str()].concat();
                     ep.last_output = (out.stdout, out.stderr);
                     text
                 }

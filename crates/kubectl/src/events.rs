@@ -235,11 +235,7 @@ fn table(events: &[&Event], now: SimTime, all: bool, no_headers: bool) -> String
         r.push(text(&e.reason));
         let kind = e.involved_object.kind.as_deref().unwrap_or_default();
         let name = e.involved_object.name.as_deref().unwrap_or_default();
-        let mut object = String::with_capacity(kind.len() + 1 + name.len());
-        object.push_str(kind);
-        object.push('/');
-        object.push_str(name);
-        r.push(object.into());
+        r.push([kind, "/", name].concat().into());
         r.push(e.message.as_deref().unwrap_or_default().trim().into());
         rows.push(r);
     }

@@ -312,36 +312,8 @@ impl KindVisitor for Collect<'_> {
         }
         let now = self.cluster.now();
         // Each output builds only what it prints.
-        let priority = match self.req.output {
-            Format::Table => table::Priority::Zero,
-            Format::Wide => table::Priority::All,
-            _ => {
-                return Group {
-                    found: selected.len(),
-                    rows: Vec::new(),
-                    names: if self.req.output == Format::Name {
-                        selected
-                            .iter()
-                            .map(|o| o.metadata().name.clone().unwrap_or_default())
-                            .collect()
-                    } else {
-                        Vec::new()
-                    },
-                    objects: if self.req.output == Format::Name {
-                        Vec::new()
-                    } else {
-                        selected
-                            .iter()
-                            .map(|o| serde_json::to_value(o.as_ref()).unwrap_or_default())
-                            .collect()
-                    },
-                    errors,
-                };
-            }
-        };
-        Group {
-            found: selected.len(),
-            rows: selected
+        let rows = |priority| {
+            selected
                 .iter()
                 .map(|o| Row {
                     cells: table::cells_for(kind, o.as_ref() as &dyn std::any::Any, now, priority),
@@ -353,9 +325,33 @@ impl KindVisitor for Collect<'_> {
                         BTreeMap::new()
                     },
                 })
-                .collect(),
-            names: Vec::new(),
-            objects: Vec::new(),
+                .collect()
+        };
+        let (rows, names, objects) = match self.req.output {
+            Format::Table => (rows(table::Priority::Zero), Vec::new(), Vec::new()),
+            Format::Wide => (rows(table::Priority::All), Vec::new(), Vec::new()),
+            Format::Name => (
+                Vec::new(),
+                selected
+                    .iter()
+                    .map(|o| o.metadata().name.clone().unwrap_or_default())
+                    .collect(),
+                Vec::new(),
+            ),
+            Format::Json | Format::Yaml | Format::JsonPath(_) | Format::CustomColumns(_) => (
+                Vec::new(),
+                Vec::new(),
+                selected
+                    .iter()
+                    .map(|o| serde_json::to_value(o.as_ref()).unwrap_or_default())
+                    .collect(),
+            ),
+        };
+        Group {
+            found: selected.len(),
+            rows,
+            names,
+            objects,
             errors,
         }
     }

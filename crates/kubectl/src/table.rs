@@ -83,7 +83,7 @@ pub fn default_columns() -> &'static [ColumnDefinition] {
 /// hands them out). Anything else gets the default convertor's two cells, name and creation
 /// time, which then do not line up with [`columns`] for `kind`.
 pub fn cells(kind: Kind, object: &dyn Any, now: SimTime) -> Vec<Value> {
-    typed_cells(kind, object, now, Priority::All).unwrap_or_else(|| default_cells(meta_of(object)))
+    cells_for(kind, object, now, Priority::All)
 }
 
 /// Which cells a caller prints.

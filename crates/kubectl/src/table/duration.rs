@@ -42,6 +42,15 @@ pub fn human_duration(d: Duration) -> String {
     out
 }
 
+/// `"a/b"`, as kubectl's READY columns print counts.
+pub(crate) fn ratio(a: i64, b: i64) -> String {
+    let mut out = String::with_capacity(8);
+    push_signed(&mut out, a);
+    out.push('/');
+    push_signed(&mut out, b);
+    out
+}
+
 /// Appends `n` in decimal, as `{n}` writes it.
 pub(crate) fn push_signed(out: &mut String, n: i64) {
     if n < 0 {
@@ -51,7 +60,7 @@ pub(crate) fn push_signed(out: &mut String, n: i64) {
 }
 
 /// Appends `n` in decimal.
-pub(crate) fn push_decimal(out: &mut String, mut n: u64) {
+fn push_decimal(out: &mut String, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {

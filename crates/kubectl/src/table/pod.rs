@@ -5,7 +5,7 @@ use k8s_openapi::api::core::v1::{Container, ContainerStatus, Pod, PodCondition};
 use k8s_openapi::jiff::Timestamp;
 use serde_json::{Value, json};
 
-use super::duration::{push_decimal, push_signed, set, since};
+use super::duration::{push_signed, ratio, set, since};
 use super::{Priority, name_of, none_if_empty};
 
 pub(super) fn cells(pod: &Pod, now: SimTime, priority: Priority) -> Vec<Value> {
@@ -154,22 +154,20 @@ pub(super) fn cells(pod: &Pod, now: SimTime, priority: Priority) -> Vec<Value> {
         restarts_cell.push_str(" ago)");
     }
 
-    let age = json!(since(
-        pod.metadata.creation_timestamp.as_ref().map(|t| &t.0),
-        now
-    ));
+    let mut cells = Vec::with_capacity(9);
+    cells.extend([
+        json!(name_of(&pod.metadata)),
+        json!(ratio(ready as i64, total as i64)),
+        json!(reason),
+        json!(restarts_cell),
+        json!(since(
+            pod.metadata.creation_timestamp.as_ref().map(|t| &t.0),
+            now
+        )),
+    ]);
     if priority == Priority::Zero {
-        return vec![
-            json!(name_of(&pod.metadata)),
-            json!(ready_of(ready, total)),
-            json!(reason),
-            json!(restarts_cell),
-            age,
-            Value::Null,
-            Value::Null,
-            Value::Null,
-            Value::Null,
-        ];
+        cells.extend([Value::Null, Value::Null, Value::Null, Value::Null]);
+        return cells;
     }
     let pod_ip = status
         .and_then(|s| {
@@ -190,17 +188,13 @@ pub(super) fn cells(pod: &Pod, now: SimTime, priority: Priority) -> Vec<Value> {
         .and_then(|s| none_if_empty(s.nominated_node_name.as_deref()))
         .unwrap_or("<none>");
 
-    vec![
-        json!(name_of(&pod.metadata)),
-        json!(ready_of(ready, total)),
-        json!(reason),
-        json!(restarts_cell),
-        age,
+    cells.extend([
         json!(pod_ip),
         json!(node),
         json!(nominated),
         json!(readiness_gates(pod, conditions)),
-    ]
+    ]);
+    cells
 }
 
 /// Completed pods carry a row condition so that `kubectl get` can hide them on request.
@@ -260,13 +254,4 @@ fn readiness_gates(pod: &Pod, conditions: &[PodCondition]) -> String {
         .filter(|g| condition_true(conditions, &g.condition_type))
         .count();
     format!("{passing}/{}", gates.len())
-}
-
-/// `READY`: "ready/total".
-fn ready_of(ready: usize, total: usize) -> String {
-    let mut out = String::with_capacity(8);
-    push_decimal(&mut out, ready as u64);
-    out.push('/');
-    push_decimal(&mut out, total as u64);
-    out
 }

@@ -21,7 +21,7 @@ use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::{Value, json};
 
-use super::duration::{human_duration, push_signed, set, since};
+use super::duration::{human_duration, push_signed, ratio, set, since};
 use super::labels::{format_label_selector, format_labels, selector_string};
 use super::quantity::{canonical, canonical_opt};
 use super::{Priority, name_of, none_if_empty};
@@ -52,14 +52,10 @@ pub(super) fn deployment(d: &Deployment, now: SimTime, priority: Priority) -> Ve
     let ready = status.and_then(|s| s.ready_replicas).unwrap_or(0);
     let updated = status.and_then(|s| s.updated_replicas).unwrap_or(0);
     let available = status.and_then(|s| s.available_replicas).unwrap_or(0);
-    let mut ready_cell = String::with_capacity(8);
-    push_signed(&mut ready_cell, i64::from(ready));
-    ready_cell.push('/');
-    push_signed(&mut ready_cell, desired);
     let mut cells = Vec::with_capacity(8);
     cells.extend([
         json!(name_of(&d.metadata)),
-        Value::String(ready_cell),
+        Value::String(ratio(i64::from(ready), desired)),
         json!(updated),
         json!(available),
         age(&d.metadata, now),
@@ -323,7 +319,6 @@ fn format_endpoints(ep: &Endpoints) -> String {
 /// `net.JoinHostPort`: IPv6 hosts in brackets.
 fn join_host_port(host: &str, port: i32) -> String {
     let mut out = String::with_capacity(host.len() + 8);
-    // Go's `net.JoinHostPort`: IPv6 hosts in brackets.
     if host.contains(':') {
         out.push('[');
         out.push_str(host);
