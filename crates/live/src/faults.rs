@@ -434,7 +434,7 @@ pub fn supported_faults(seed: u64) -> Vec<CatalogueFault> {
     gym::CATALOGUE
         .iter()
         // The quota is sized from the twin's pod count; written to a session, its symptom did
-        // not show within the deadline (tests/apply_faults.rs, the all-faults sweep), so it is
+        // not show within the deadline (tests/it/apply_faults.rs, the all-faults sweep), so it is
         // not offered until that is understood.
         .filter(|info| info.mechanism != gym::Mechanism::ExhaustedQuota)
         .map(|info| info.mechanism.default_fault())

@@ -1,0 +1,8 @@
+//! The integration tests, one module per area, built as one binary: a binary per file linked
+//! the whole dependency tree again for each (about 100 MB apiece in a debug build).
+
+mod common;
+mod designer;
+mod judge;
+mod policy;
+mod providers;
