@@ -80,12 +80,15 @@ impl Cluster {
         let now = self.now;
         let namespace = m.namespace.clone().unwrap_or_else(|| "default".into());
         if let Some(name) = self.runtime.events.get(&namespace, &index_key)
-            && let Some(existing) = self.store.get::<Event>(&namespace, name).cloned()
+            && self.store.get::<Event>(&namespace, name).is_some()
         {
-            let mut ev = (*existing).clone();
-            ev.count = Some(ev.count.unwrap_or(1) + times);
-            ev.last_timestamp = Some(now.time());
-            self.commit(ev);
+            // A repeat (a probe failing again, a back-off) bumps the count of the stored event
+            // in place: no copy of it where no fork shares it.
+            let name = name.clone();
+            self.commit_in_place(&namespace, &name, |ev: &mut Event| {
+                ev.count = Some(ev.count.unwrap_or(1) + times);
+                ev.last_timestamp = Some(now.time());
+            });
             return;
         }
         let involved_name = m.name.clone().unwrap_or_default();

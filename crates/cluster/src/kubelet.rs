@@ -66,7 +66,7 @@ impl Runtime {
             .iter()
             .filter(move |((pod_ns, _), p)| {
                 p.containers.iter().any(|c| {
-                    c.calls(pod_ns, namespace, service)
+                    c.calls(namespace, service)
                         || (service.is_none() && *pod_ns == namespace && c.depends())
                 })
             })
@@ -221,19 +221,12 @@ impl ContainerRuntime {
             .is_some_and(|i| !i.program.upstreams.is_empty() || i.program.database.is_some())
     }
 
-    /// Whether the running program calls a Service in `namespace` (`service`, or any), its
-    /// hosts resolved from `pod_namespace` as cluster DNS resolves them.
-    fn calls(&self, pod_namespace: &str, namespace: &str, service: Option<&str>) -> bool {
-        let Some(i) = self.running.as_ref() else {
-            return false;
-        };
-        let database = i.program.database.as_ref().map(|d| &d.upstream);
-        i.program.upstreams.iter().chain(database).any(|u| {
-            matches!(
-                crate::apps::service_for_host(&u.host, pod_namespace),
-                crate::apps::Resolved::Service { name, namespace: ns }
-                    if ns == namespace && service.is_none_or(|s| s == name)
-            )
+    /// Whether the running program calls a Service in `namespace` (`service`, or any).
+    fn calls(&self, namespace: &str, service: Option<&str>) -> bool {
+        self.running.as_ref().is_some_and(|i| {
+            i.calls
+                .iter()
+                .any(|(ns, name)| ns == namespace && service.is_none_or(|s| s == name))
         })
     }
 }
@@ -262,6 +255,10 @@ pub struct Instance {
     pub connected_at: Option<SimTime>,
     /// Lines logged by events the model can't derive from time alone.
     pub log: Vec<(SimTime, String)>,
+    /// The Services its program calls, as (namespace, name), resolved once at start: every
+    /// Endpoints change asks which pods call the Service.
+    #[serde(skip)]
+    pub calls: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -506,7 +503,8 @@ impl Cluster {
         let spec = pod.spec.as_ref()?;
         let c = spec.containers.get(i)?;
         let reporter = Reporter::Kubelet(rt.node.clone());
-        let fp = field_path(c);
+        // Built only for an event: most syncs record none.
+        let fp = || field_path(c);
         let now = self.now;
         if rt.containers.len() <= i {
             rt.containers.push(ContainerRuntime::new(c));
@@ -527,7 +525,7 @@ impl Cluster {
                 ));
                 self.record(
                     pod,
-                    Some(fp.clone()),
+                    Some(fp()),
                     EventType::Normal,
                     "Killing",
                     format!("Container {} definition changed, will be restarted", c.name),
@@ -573,7 +571,7 @@ impl Cluster {
                         ));
                         self.record(
                             pod,
-                            Some(fp.clone()),
+                            Some(fp()),
                             EventType::Warning,
                             "BackOff",
                             format!(
@@ -601,7 +599,7 @@ impl Cluster {
                 if first {
                     self.record(
                         pod,
-                        Some(fp.clone()),
+                        Some(fp()),
                         EventType::Warning,
                         "Failed",
                         format!("Error: {msg}"),
@@ -612,7 +610,7 @@ impl Cluster {
             }
         };
 
-        let info = match self.pull_image(pod, rt, i, c, &fp, &reporter) {
+        let info = match self.pull_image(pod, rt, i, c, &reporter) {
             Ok(info) => info,
             Err(wake) => return wake,
         };
@@ -655,6 +653,7 @@ impl Cluster {
             exit_at = Some((now + after, 137, "OOMKilled".into()));
         }
         let log = program.fatal.iter().map(|f| (now, f.clone())).collect();
+        let calls = program_calls(&program, pod.metadata.namespace.as_deref().unwrap_or(""));
         let first_tick = |p: &Option<Probe>| {
             p.as_ref()
                 .map(|p| now + secs(p.initial_delay_seconds.unwrap_or(0)))
@@ -685,12 +684,13 @@ impl Cluster {
             wait_attempts: 0,
             connected_at: None,
             log,
+            calls,
         };
         cr.running = Some(instance);
         cr.waiting = None;
         self.record(
             pod,
-            Some(fp.clone()),
+            Some(fp()),
             EventType::Normal,
             "Created",
             format!("Created container: {}", c.name),
@@ -698,7 +698,7 @@ impl Cluster {
         );
         self.record(
             pod,
-            Some(fp),
+            Some(fp()),
             EventType::Normal,
             "Started",
             format!("Started container {}", c.name),
@@ -718,7 +718,6 @@ impl Cluster {
         rt: &mut PodRuntime,
         i: usize,
         c: &Container,
-        fp: &str,
         reporter: &Reporter,
     ) -> Result<ImageInfo, Option<SimTime>> {
         let now = self.now;
@@ -738,7 +737,7 @@ impl Cluster {
                 if present && policy != "Always" {
                     self.record(
                         pod,
-                        Some(fp.into()),
+                        Some(field_path(c)),
                         EventType::Normal,
                         "Pulled",
                         format!("Container image \"{image}\" already present on machine"),
@@ -753,7 +752,7 @@ impl Cluster {
                     cr.waiting = Some(("ErrImageNeverPull".into(), msg.clone()));
                     self.record(
                         pod,
-                        Some(fp.into()),
+                        Some(field_path(c)),
                         EventType::Warning,
                         "ErrImageNeverPull",
                         msg,
@@ -774,7 +773,7 @@ impl Cluster {
                 }
                 self.record(
                     pod,
-                    Some(fp.into()),
+                    Some(field_path(c)),
                     EventType::Normal,
                     "Pulling",
                     format!("Pulling image \"{image}\""),
@@ -799,7 +798,7 @@ impl Cluster {
                         let took = format!("{:.3}s", done.since(since).as_secs_f64());
                         self.record(
                             pod,
-                            Some(fp.into()),
+                            Some(field_path(c)),
                             EventType::Normal,
                             "Pulled",
                             format!("Successfully pulled image \"{image}\" in {took} ({took} including waiting). Image size: {} bytes.", info.size_bytes),
@@ -820,7 +819,7 @@ impl Cluster {
                         cr.waiting = Some(("ErrImagePull".into(), err.0.clone()));
                         self.record(
                             pod,
-                            Some(fp.into()),
+                            Some(field_path(c)),
                             EventType::Warning,
                             "Failed",
                             format!("Failed to pull image \"{image}\": {}", err.0),
@@ -828,7 +827,7 @@ impl Cluster {
                         );
                         self.record(
                             pod,
-                            Some(fp.into()),
+                            Some(field_path(c)),
                             EventType::Warning,
                             "Failed",
                             "Error: ErrImagePull",
@@ -859,7 +858,7 @@ impl Cluster {
                         ));
                         self.record(
                             pod,
-                            Some(fp.into()),
+                            Some(field_path(c)),
                             EventType::Normal,
                             "BackOff",
                             format!("Back-off pulling image \"{image}\""),
@@ -867,7 +866,7 @@ impl Cluster {
                         );
                         self.record(
                             pod,
-                            Some(fp.into()),
+                            Some(field_path(c)),
                             EventType::Warning,
                             "Failed",
                             "Error: ImagePullBackOff",
@@ -886,7 +885,7 @@ impl Cluster {
                 };
                 self.record(
                     pod,
-                    Some(fp.into()),
+                    Some(field_path(c)),
                     EventType::Normal,
                     "Pulling",
                     format!("Pulling image \"{image}\""),
@@ -908,7 +907,7 @@ impl Cluster {
     ) -> Option<Option<SimTime>> {
         let now = self.now;
         let reporter = Reporter::Kubelet(rt.node.clone());
-        let fp = field_path(c);
+        let fp = || field_path(c);
         let grace = pod
             .spec
             .as_ref()
@@ -989,7 +988,7 @@ impl Cluster {
                             }
                             self.record(
                                 pod,
-                                Some(fp.clone()),
+                                Some(fp()),
                                 EventType::Warning,
                                 "Unhealthy",
                                 format!("Liveness probe failed: {msg}"),
@@ -998,7 +997,7 @@ impl Cluster {
                             if killed {
                                 self.record(
                                     pod,
-                                    Some(fp.clone()),
+                                    Some(fp()),
                                     EventType::Normal,
                                     "Killing",
                                     format!(
@@ -1038,7 +1037,7 @@ impl Cluster {
                             inst.ready.next = Some(t + period);
                             self.record(
                                 pod,
-                                Some(fp.clone()),
+                                Some(fp()),
                                 EventType::Warning,
                                 "Unhealthy",
                                 format!("Readiness probe failed: {msg}"),
@@ -1371,6 +1370,25 @@ fn next_step(inst: &Instance, c: &Container) -> Option<Step> {
         3 => Step::Live(t),
         _ => Step::Ready(t),
     })
+}
+
+/// The Services a program calls, its hosts resolved from `pod_namespace` as cluster DNS
+/// resolves them, as (namespace, name).
+fn program_calls(program: &Program, pod_namespace: &str) -> Vec<(String, String)> {
+    let database = program.database.as_ref().map(|d| &d.upstream);
+    program
+        .upstreams
+        .iter()
+        .chain(database)
+        .filter_map(
+            |u| match crate::apps::service_for_host(&u.host, pod_namespace) {
+                crate::apps::Resolved::Service { name, namespace } => {
+                    Some((namespace.to_string(), name.to_string()))
+                }
+                _ => None,
+            },
+        )
+        .collect()
 }
 
 /// The time of the next step, without building it.

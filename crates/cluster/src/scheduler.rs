@@ -170,6 +170,8 @@ impl Cluster {
         let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
         let mut resource_only = 0usize;
         let mut feasible: Vec<(i64, String)> = Vec::new();
+        // Read once, on the first node that gets as far as the resource check.
+        let mut usage: Option<BTreeMap<&str, (i64, i64, i64)>> = None;
         for node in &nodes {
             let name = node.metadata.name.clone().unwrap_or_default();
             let node_spec = node.spec.clone().unwrap_or_default();
@@ -219,7 +221,9 @@ impl Cluster {
                 .get("pods")
                 .and_then(quantity::whole_units)
                 .unwrap_or(110);
-            let (used_cpu, used_mem, used_pods) = self.node_usage(&name);
+            let usage = usage.get_or_insert_with(|| self.node_usage());
+            let (used_cpu, used_mem, used_pods) =
+                usage.get(name.as_str()).copied().unwrap_or_default();
             let mut insufficient = Vec::new();
             if used_pods + 1 > alloc_pods {
                 insufficient.push("Too many pods");
@@ -337,16 +341,19 @@ impl Cluster {
         self.schedule(self.now + UNSCHEDULABLE_RETRY, Work::Schedule(k.clone()));
     }
 
-    /// Requests of the pods bound to a node that still hold resources.
-    fn node_usage(&self, node: &str) -> (i64, i64, i64) {
-        let mut totals = (0, 0, 0);
+    /// Requests of the pods bound to each node that still hold resources, in one pass over the
+    /// pods.
+    fn node_usage(&self) -> BTreeMap<&str, (i64, i64, i64)> {
+        let mut totals: BTreeMap<&str, (i64, i64, i64)> = BTreeMap::new();
         for p in self.store.list::<Pod>() {
-            if p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(node) && !is_terminal(p)
+            if let Some(node) = p.spec.as_ref().and_then(|s| s.node_name.as_deref())
+                && !is_terminal(p)
             {
                 let (c, m) = pod_requests(p);
-                totals.0 += c;
-                totals.1 += m;
-                totals.2 += 1;
+                let t = totals.entry(node).or_default();
+                t.0 += c;
+                t.1 += m;
+                t.2 += 1;
             }
         }
         totals

@@ -108,10 +108,10 @@ pub(crate) fn services_named(value: &str, namespace: &str) -> Vec<(String, Strin
                 Some((h, p)) => (h, Some(p.parse::<u16>().ok()?)),
                 None => (hostport, None),
             };
-            let parts: Vec<&str> = host.split('.').collect();
-            match parts.as_slice() {
-                [svc, ns, "svc", ..] => Some((ns.to_string(), svc.to_string(), port)),
-                [svc] if port.is_some() && !svc.is_empty() => {
+            let mut labels = host.split('.');
+            match (labels.next(), labels.next(), labels.next()) {
+                (Some(svc), Some(ns), Some("svc")) => Some((ns.to_string(), svc.to_string(), port)),
+                (Some(svc), None, _) if port.is_some() && !svc.is_empty() => {
                     Some((namespace.to_string(), svc.to_string(), port))
                 }
                 _ => None,
@@ -157,15 +157,18 @@ impl ServiceGraph {
             workloads: all.iter().map(|(w, _, _)| w.clone()).collect(),
             ..Default::default()
         };
+        // Many workloads name the same Services: each one's backends are matched once.
+        let mut backends_of: BTreeMap<(String, String), Vec<Workload>> = BTreeMap::new();
         for (w, template, _) in &all {
             let containers = template.spec.iter().flat_map(|s| s.containers.iter());
             for container in containers {
                 for (_, value) in host_values(cluster, &w.namespace, container) {
                     for (ns, svc, _) in services_named(&value, &w.namespace) {
-                        for callee in backends(cluster, &ns, &svc, &all) {
-                            if &callee != w {
-                                graph.add(w.clone(), callee);
-                            }
+                        let callees = backends_of
+                            .entry((ns, svc))
+                            .or_insert_with_key(|(ns, svc)| backends(cluster, ns, svc, &all));
+                        for callee in callees.iter().filter(|c| *c != w) {
+                            graph.add(w.clone(), callee.clone());
                         }
                     }
                 }
