@@ -78,6 +78,21 @@ impl Runtime {
     }
 }
 
+/// What [`Cluster::sync_pod`] leaves in a pod's runtime slot while it works on the runtime.
+static SYNCING: std::sync::LazyLock<Arc<PodRuntime>> = std::sync::LazyLock::new(|| {
+    Arc::new(PodRuntime {
+        uid: String::new(),
+        node: String::new(),
+        ip: String::new(),
+        host_ip: String::new(),
+        sandbox_ready: SimTime::default(),
+        containers: Vec::new(),
+        volumes_ok: false,
+        started: SimTime::default(),
+        reported: None,
+    })
+});
+
 #[derive(Clone, Debug, Serialize)]
 pub struct PodRuntime {
     pub uid: String,
@@ -290,7 +305,9 @@ impl Cluster {
             return;
         };
         let uid = pod.metadata.uid.clone().unwrap_or_default();
-        let mut rt = match self.runtime.pods.remove(&k.0, &k.1) {
+        // Taken out while the sync runs (it needs the cluster mutably), an empty runtime in
+        // its place: no container of it runs or listens, as if it were absent.
+        let mut rt = match self.runtime.pods.take(&k.0, &k.1, &SYNCING) {
             Some(rt) if rt.uid == uid => rt,
             _ => self.new_pod_runtime(&pod, &node_name, uid),
         };
@@ -345,6 +362,7 @@ impl Cluster {
                 cr.waiting = None;
             }
             if all_stopped {
+                self.runtime.pods.remove(&k.0, &k.1);
                 self.remove::<Pod>(&k.0, &k.1);
                 return;
             }

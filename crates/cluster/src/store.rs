@@ -351,6 +351,21 @@ impl<V: Clone> NamespacedMap<V> {
         }
     }
 
+    /// Takes a value out for an update, leaving `placeholder` in its slot until
+    /// [`insert`](Self::insert) puts it back: no key to free and allocate again, no rebalancing.
+    /// Copies the value only when a fork still shares it.
+    pub(crate) fn take(&mut self, namespace: &str, name: &str, placeholder: &Arc<V>) -> Option<V> {
+        if !self.contains(namespace, name) {
+            return None;
+        }
+        let by_namespace = Arc::make_mut(&mut self.by_namespace);
+        let slot = Arc::make_mut(by_namespace.get_mut(namespace)?).get_mut(name)?;
+        Some(Arc::unwrap_or_clone(std::mem::replace(
+            slot,
+            placeholder.clone(),
+        )))
+    }
+
     /// Takes a value out, copying it only when a fork still shares it.
     pub(crate) fn remove(&mut self, namespace: &str, name: &str) -> Option<V> {
         if !self.contains(namespace, name) {
@@ -408,4 +423,29 @@ with_status! {
     k8s_openapi::api::apps::v1::StatefulSet => k8s_openapi::api::apps::v1::StatefulSetStatus,
     k8s_openapi::api::batch::v1::Job => k8s_openapi::api::batch::v1::JobStatus,
     k8s_openapi::api::batch::v1::CronJob => k8s_openapi::api::batch::v1::CronJobStatus,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn take_leaves_the_placeholder_and_a_fork_keeps_its_value() {
+        let mut map: NamespacedMap<String> = NamespacedMap::default();
+        map.insert("ns", "a", "first".into());
+        let fork = map.clone();
+        let placeholder = Arc::new(String::from("syncing"));
+
+        let taken = map.take("ns", "a", &placeholder);
+        assert_eq!(taken.as_deref(), Some("first"));
+        assert_eq!(map.get("ns", "a").map(String::as_str), Some("syncing"));
+        assert_eq!(fork.get("ns", "a").map(String::as_str), Some("first"));
+
+        map.insert("ns", "a", "second".into());
+        assert_eq!(map.get("ns", "a").map(String::as_str), Some("second"));
+        assert_eq!(fork.get("ns", "a").map(String::as_str), Some("first"));
+        assert_eq!(map.take("ns", "missing", &placeholder), None);
+        assert_eq!(map.take("other", "a", &placeholder), None);
+        assert!(!map.contains("ns", "missing"));
+    }
 }

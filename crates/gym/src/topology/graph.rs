@@ -97,6 +97,11 @@ pub(crate) fn host_values(
 /// The in-cluster Services a value names, as (namespace, service, port): `a.ns.svc...:80`,
 /// `postgres://u:p@db.ns.svc.cluster.local:5432/x`, or a short `name:port` in `namespace`.
 pub(crate) fn services_named(value: &str, namespace: &str) -> Vec<(String, String, Option<u16>)> {
+    // A Service is named with a port or as `name.namespace.svc`: most values (a port number, a
+    // log level) are neither.
+    if !value.contains(':') && !value.contains(".svc") {
+        return Vec::new();
+    }
     value
         .split([',', ' ', '\n'])
         .filter_map(|token| {
@@ -130,7 +135,7 @@ pub(crate) fn backends(
     let Ok(svc) = c.get::<Service>(namespace, service) else {
         return Vec::new();
     };
-    let Some(selector) = svc.spec.as_ref().and_then(|s| s.selector.clone()) else {
+    let Some(selector) = svc.spec.as_ref().and_then(|s| s.selector.as_ref()) else {
         return Vec::new();
     };
     if selector.is_empty() {
@@ -140,7 +145,7 @@ pub(crate) fn backends(
         .filter(|(w, t, _)| {
             w.namespace == namespace
                 && cluster::selectors::matches_map(
-                    &selector,
+                    selector,
                     t.metadata.as_ref().and_then(|m| m.labels.as_ref()),
                 )
         })
