@@ -595,14 +595,15 @@ impl Cluster {
     }
 
     /// Changes a stored object in place and commits it as [`commit`](Self::commit) would, without
-    /// copying it where no fork or holder shares it. Not for Pods: their controllers need to
-    /// know what changed ([`commit_pod_status`](Self::commit_pod_status)).
+    /// copying it where no fork or holder shares it; false where there is no such object. Not
+    /// for Pods: their controllers need to know what changed
+    /// ([`commit_pod_status`](Self::commit_pod_status)).
     pub(crate) fn commit_in_place<T: Stored>(
         &mut self,
         namespace: &str,
         name: &str,
         change: impl FnOnce(&mut T),
-    ) {
+    ) -> bool {
         debug_assert!(
             T::OBJECT_KIND != Kind::Pod,
             "a pod write must say what changed"
@@ -610,7 +611,8 @@ impl Cluster {
         self.write_in_place(namespace, name, |obj: &mut T| {
             change(obj);
             PodChange::REMOVED
-        });
+        })
+        .is_some()
     }
 
     /// The in-place write: `change` says what it changed of a pod (other kinds return

@@ -79,17 +79,17 @@ impl Cluster {
             [uid.as_str(), field, type_name, reason, &message, component].join("\u{1f}");
         let now = self.now;
         let namespace = m.namespace.clone().unwrap_or_else(|| "default".into());
-        if let Some(name) = self.runtime.events.get(&namespace, &index_key)
-            && self.store.get::<Event>(&namespace, name).is_some()
-        {
-            // A repeat (a probe failing again, a back-off) bumps the count of the stored event
-            // in place: no copy of it where no fork shares it.
-            let name = name.clone();
-            self.commit_in_place(&namespace, &name, |ev: &mut Event| {
+        // A repeat (a probe failing again, a back-off) bumps the count of the stored event in
+        // place: no copy of it where no fork shares it. One deleted since (`kubectl delete
+        // event`) is recorded afresh.
+        if let Some(name) = self.runtime.events.get(&namespace, &index_key).cloned() {
+            let bumped = self.commit_in_place(&namespace, &name, |ev: &mut Event| {
                 ev.count = Some(ev.count.unwrap_or(1) + times);
                 ev.last_timestamp = Some(now.time());
             });
-            return;
+            if bumped {
+                return;
+            }
         }
         let involved_name = m.name.clone().unwrap_or_default();
         self.event_seq += 1;

@@ -79,21 +79,9 @@ impl Runtime {
 }
 
 /// What [`Cluster::sync_pod`] leaves in a pod's runtime slot while it works on the runtime.
-static SYNCING: std::sync::LazyLock<Arc<PodRuntime>> = std::sync::LazyLock::new(|| {
-    Arc::new(PodRuntime {
-        uid: String::new(),
-        node: String::new(),
-        ip: String::new(),
-        host_ip: String::new(),
-        sandbox_ready: SimTime::default(),
-        containers: Vec::new(),
-        volumes_ok: false,
-        started: SimTime::default(),
-        reported: None,
-    })
-});
+static SYNCING: std::sync::LazyLock<Arc<PodRuntime>> = std::sync::LazyLock::new(Arc::default);
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct PodRuntime {
     pub uid: String,
     pub node: String,
