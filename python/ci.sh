@@ -11,10 +11,10 @@
 # target/python-venvs) and are reused while their requirements are unchanged. Chromium comes from
 # Debian (apt-get install chromium) when missing, playwright-core from npm (`npm ci`).
 # KSG_SKIP_BROWSER=1 leaves the browser test out. The screenshot goes to
-# target/web-screenshot.png. A `train` venv (torch, transformers, trl, peft, matplotlib) runs
-# one GRPO step of examples/train_grpo.py on CPU (tests marked `training`);
-# KSG_SKIP_TRAINING=1 leaves it out. PyPI's Linux torch wheel brings the CUDA libraries (about
-# 5 GB installed, 2 minutes here): PyPI has no CPU-only build.
+# target/web-screenshot.png. A `train` venv (torch, transformers, trl, peft, matplotlib, pinned
+# in requirements-train.txt) runs one GRPO step of examples/train_grpo.py on CPU (tests marked
+# `training`); KSG_SKIP_TRAINING=1 leaves it out. PyPI's Linux torch wheel brings the CUDA
+# libraries (about 5 GB installed, 2 minutes here): PyPI has no CPU-only build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -47,14 +47,39 @@ venv() {
   fi
 }
 
+# locked_venv NAME LOCK: a venv of exactly the lock file's pins and this package. Nothing is
+# resolved (--no-deps). The CUDA libraries and torch come one wheel at a time: pip keeps every
+# wheel of one install until its end, and all of them at once (3 GB) beside the venv (5 GB)
+# overflow a small CI disk.
+locked_venv() {
+  local name=$1 lock=$2
+  local dir=$venvs/$name stamp
+  stamp=$(cat "$lock" python/pyproject.toml | sha256sum)
+  if [[ ! -f $dir/.stamp || $(cat "$dir/.stamp") != "$stamp" ]]; then
+    rm -rf "$dir"
+    python3 -m venv "$dir"
+    local pins big=() rest=()
+    pins=$(grep -E '^[A-Za-z0-9]' "$lock")
+    mapfile -t big < <(grep -E '^(torch|nvidia-|cuda-)' <<<"$pins")
+    mapfile -t rest < <(grep -v -E '^(torch|nvidia-|cuda-)' <<<"$pins")
+    for pin in "${big[@]}"; do
+      "$dir/bin/pip" install -q --no-deps "$pin"
+    done
+    "$dir/bin/pip" install -q --no-deps "${rest[@]}"
+    "$dir/bin/pip" install -q --no-deps "$root/python"
+    echo "$stamp" > "$dir/.stamp"
+  else
+    "$dir/bin/pip" install -q --no-deps --force-reinstall "$root/python" >/dev/null
+  fi
+}
+
 venv core030 "openenv-core==0.3.0" &
 venv core021 "openenv-core==0.2.1" &
 venv oe010 "openenv==0.10.0" &
 training=0
 if [[ ${KSG_SKIP_TRAINING:-0} != 1 ]]; then
   training=1
-  venv train "torch==2.15.0" "transformers==5.24.0" "trl==1.16.0" "peft==0.21.2" \
-    "matplotlib==3.11.2" "openenv-core==0.2.1" &
+  locked_venv train python/requirements-train.txt &
 fi
 browser=0
 if [[ ${KSG_SKIP_BROWSER:-0} != 1 ]]; then
@@ -65,7 +90,7 @@ if [[ ${KSG_SKIP_BROWSER:-0} != 1 ]]; then
   (cd python/browser && npm ci --no-audit --no-fund --silent) &
 fi
 wait_all() { local rc=0; for j in $(jobs -p); do wait "$j" || rc=1; done; return $rc; }
-wait_all
+wait_all || { df -h "$venvs" | tail -n 1 | awk '{print "ci.sh: set-up failed; " $4 " free"}' >&2; exit 1; }
 
 status=0
 run() {
