@@ -11,7 +11,6 @@ use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointPort
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use crate::admission::Schema;
 use crate::cluster::{Cluster, DeleteOptions};
 use crate::selectors::{is_ready, matches_map};
 use crate::store::ObjectKey;
@@ -36,10 +35,12 @@ impl Cluster {
         let Some(svc) = self.store.get::<Service>(&k.0, &k.1).cloned() else {
             return;
         };
-        let spec = svc.spec.clone().unwrap_or_default();
+        let spec = svc.spec.as_ref();
         // Services without a selector get slices from elsewhere; ExternalName ones get none.
-        if spec.selector.as_ref().is_none_or(|s| s.is_empty())
-            || spec.type_.as_deref() == Some("ExternalName")
+        if spec
+            .and_then(|s| s.selector.as_ref())
+            .is_none_or(|s| s.is_empty())
+            || spec.and_then(|s| s.type_.as_deref()) == Some("ExternalName")
         {
             return;
         }
@@ -82,24 +83,37 @@ impl Cluster {
                 updates.push((free.remove(0), ports, endpoints));
             }
         }
+        // Most reconciles find nothing to change: compare first, then write what differs in
+        // place, once nothing here holds the slices.
+        let mut writes = Vec::new();
         for (old, ports, endpoints) in updates {
             let ports = (!ports.is_empty()).then_some(ports);
             let labels = Some(slice_labels(&svc));
-            // Most reconciles find nothing to change: compare before cloning.
             if old.ports == ports && old.endpoints == endpoints && old.metadata.labels == labels {
                 continue;
             }
-            let mut updated = (*old).clone();
-            updated.ports = ports;
-            updated.endpoints = endpoints;
-            updated.metadata.labels = labels;
-            if !EndpointSlice::same_spec(&old, &updated) {
-                updated.metadata.generation = Some(old.metadata.generation.unwrap_or(1) + 1);
-            }
-            self.commit_if_changed(updated, &old);
+            // The address type never changes here: the spec moved if the ports or endpoints did.
+            let spec_moved = old.ports != ports || old.endpoints != endpoints;
+            let name = old.metadata.name.clone().unwrap_or_default();
+            writes.push((name, ports, endpoints, labels, spec_moved));
         }
-        for surplus in free {
-            let name = surplus.metadata.name.clone().unwrap_or_default();
+        let surplus: Vec<String> = free
+            .iter()
+            .map(|s| s.metadata.name.clone().unwrap_or_default())
+            .collect();
+        drop(free);
+        drop(existing);
+        for (name, ports, endpoints, labels, spec_moved) in writes {
+            self.commit_in_place(&k.0, &name, |slice: &mut EndpointSlice| {
+                slice.ports = ports;
+                slice.endpoints = endpoints;
+                slice.metadata.labels = labels;
+                if spec_moved {
+                    slice.metadata.generation = Some(slice.metadata.generation.unwrap_or(1) + 1);
+                }
+            });
+        }
+        for name in surplus {
             let _ = self.delete::<EndpointSlice>(&k.0, &name, DeleteOptions::default());
         }
     }

@@ -46,8 +46,8 @@ pub struct Runtime {
     pub(crate) events: NamespacedMap<String>,
     /// When the next event expiry pass is scheduled.
     pub(crate) event_expiry: Option<SimTime>,
-    /// Pod template hashes by (deployment uid, generation, collision count).
-    pub(crate) template_hashes: Arc<BTreeMap<(String, i64, i32), String>>,
+    /// Pod template hashes by owner uid, with the generation and collision count they are of.
+    pub(crate) template_hashes: Arc<BTreeMap<String, (i64, i32, String)>>,
     /// Consecutive failed reconciles per object, for the work queue's back-off.
     pub(crate) retries: BTreeMap<ObjectKey, u32>,
 }
@@ -974,9 +974,9 @@ impl Cluster {
                     return None;
                 }
                 Step::Live(t) => {
-                    let probe = c.liveness_probe.clone()?;
+                    let probe = c.liveness_probe.as_ref()?;
                     let inst = rt.containers[i].running.as_mut()?;
-                    let result = probe_result(&probe, inst, c, t, &ip);
+                    let result = probe_result(probe, inst, c, t, &ip);
                     let period = secs(probe.period_seconds.unwrap_or(10));
                     match result {
                         Ok(()) => {
@@ -1017,9 +1017,9 @@ impl Cluster {
                     }
                 }
                 Step::Ready(t) => {
-                    let probe = c.readiness_probe.clone()?;
+                    let probe = c.readiness_probe.as_ref()?;
                     let inst = rt.containers[i].running.as_mut()?;
-                    let result = probe_result(&probe, inst, c, t, &ip);
+                    let result = probe_result(probe, inst, c, t, &ip);
                     let period = secs(probe.period_seconds.unwrap_or(10));
                     match result {
                         Ok(()) => {
@@ -1449,6 +1449,56 @@ pub(crate) fn first_tick_from(t: SimTime, period: Duration, now: SimTime) -> Sim
     SimTime(t.millis() + k * p)
 }
 
+/// What a probe against an instance at `t` finds, before any message is written: most ticks
+/// only need to know whether it passed.
+enum ProbeCheck {
+    Passed,
+    HttpRefused(u16),
+    HttpStatus(u16),
+    HttpEof(u16),
+    TcpRefused(u16),
+    Failed(String),
+}
+
+fn probe_check(probe: &Probe, inst: &Instance, c: &Container, t: SimTime) -> ProbeCheck {
+    let p = &inst.program;
+    let listening = t >= inst.started + p.startup && p.fatal.is_none();
+    if let Some(h) = &probe.http_get {
+        let port = resolve_port(&h.port, c).unwrap_or(0);
+        let path = h.path.as_deref().unwrap_or("/");
+        if !listening || !p.ports.contains(&port) {
+            return ProbeCheck::HttpRefused(port);
+        }
+        return match p.http_status(port, path, inst.upstreams_ok) {
+            Some(code) if (200..400).contains(&code) => ProbeCheck::Passed,
+            Some(code) => ProbeCheck::HttpStatus(code),
+            None => ProbeCheck::HttpEof(port),
+        };
+    }
+    if let Some(tcp) = &probe.tcp_socket {
+        let port = resolve_port(&tcp.port, c).unwrap_or(0);
+        if listening && p.ports.contains(&port) {
+            return ProbeCheck::Passed;
+        }
+        return ProbeCheck::TcpRefused(port);
+    }
+    if let Some(exec) = &probe.exec {
+        let command = exec.command.as_deref().unwrap_or_default();
+        let result = match p.app {
+            App::Postgres if !listening => Err("/var/run/postgresql:5432 - no response".into()),
+            App::Redis if !listening => {
+                Err("Could not connect to Redis at 127.0.0.1:6379: Connection refused".into())
+            }
+            _ => p.exec_succeeds(command),
+        };
+        return result.map_or_else(ProbeCheck::Failed, |()| ProbeCheck::Passed);
+    }
+    if probe.grpc.is_some() && !listening {
+        return ProbeCheck::Failed("timeout: failed to connect service".into());
+    }
+    ProbeCheck::Passed
+}
+
 /// The outcome of a probe against an instance at `t`, with the kubelet's failure message.
 fn probe_result(
     probe: &Probe,
@@ -1457,64 +1507,43 @@ fn probe_result(
     t: SimTime,
     ip: &str,
 ) -> Result<(), String> {
-    let p = &inst.program;
-    let listening = t >= inst.started + p.startup && p.fatal.is_none();
-    if let Some(h) = &probe.http_get {
-        let port = resolve_port(&h.port, c).unwrap_or(0);
-        let path = h.path.as_deref().unwrap_or("/");
-        // Messages are built only on failure: most probe ticks succeed.
-        let host = || h.host.clone().unwrap_or_else(|| ip.to_string());
-        let url = |host: &str| {
-            let scheme = h.scheme.as_deref().unwrap_or("HTTP").to_lowercase();
-            format!("{scheme}://{}{path}", join_host_port(host, port))
-        };
-        if !listening || !p.ports.contains(&port) {
-            let host = host();
-            return Err(format!(
+    let host = |set: Option<&String>| set.cloned().unwrap_or_else(|| ip.to_string());
+    let url = |port: u16| {
+        let h = probe.http_get.as_ref();
+        let scheme = h
+            .and_then(|h| h.scheme.as_deref())
+            .unwrap_or("HTTP")
+            .to_lowercase();
+        let path = h.and_then(|h| h.path.as_deref()).unwrap_or("/");
+        let host = host(h.and_then(|h| h.host.as_ref()));
+        format!("{scheme}://{}{path}", join_host_port(&host, port))
+    };
+    match probe_check(probe, inst, c, t) {
+        ProbeCheck::Passed => Ok(()),
+        ProbeCheck::HttpRefused(port) => {
+            let host = host(probe.http_get.as_ref().and_then(|h| h.host.as_ref()));
+            Err(format!(
                 "Get \"{}\": dial tcp {}: connect: connection refused",
-                url(&host),
+                url(port),
                 join_host_port(&host, port)
-            ));
+            ))
         }
-        return match p.http_status(port, path, inst.upstreams_ok) {
-            Some(code) if (200..400).contains(&code) => Ok(()),
-            Some(code) => Err(format!("HTTP probe failed with statuscode: {code}")),
-            None => Err(format!("Get \"{}\": EOF", url(&host()))),
-        };
-    }
-    if let Some(tcp) = &probe.tcp_socket {
-        let port = resolve_port(&tcp.port, c).unwrap_or(0);
-        if listening && p.ports.contains(&port) {
-            return Ok(());
+        ProbeCheck::HttpStatus(code) => Err(format!("HTTP probe failed with statuscode: {code}")),
+        ProbeCheck::HttpEof(port) => Err(format!("Get \"{}\": EOF", url(port))),
+        ProbeCheck::TcpRefused(port) => {
+            let host = host(probe.tcp_socket.as_ref().and_then(|s| s.host.as_ref()));
+            Err(format!(
+                "dial tcp {}: connect: connection refused",
+                join_host_port(&host, port)
+            ))
         }
-        let host = tcp.host.clone().unwrap_or_else(|| ip.to_string());
-        return Err(format!(
-            "dial tcp {}: connect: connection refused",
-            join_host_port(&host, port)
-        ));
+        ProbeCheck::Failed(message) => Err(message),
     }
-    if let Some(exec) = &probe.exec {
-        let command = exec.command.clone().unwrap_or_default();
-        if !listening {
-            return Err(match p.app {
-                App::Postgres => "/var/run/postgresql:5432 - no response".into(),
-                App::Redis => {
-                    "Could not connect to Redis at 127.0.0.1:6379: Connection refused".into()
-                }
-                _ => return p.exec_succeeds(&command),
-            });
-        }
-        return p.exec_succeeds(&command);
-    }
-    if probe.grpc.is_some() && !listening {
-        return Err("timeout: failed to connect service".into());
-    }
-    Ok(())
 }
 
-/// Whether a probe at `t` fails, without building its message where that can be avoided.
+/// Whether a probe at `t` fails, without writing its message.
 fn probe_fails(probe: &Probe, inst: &Instance, c: &Container, t: SimTime) -> bool {
-    probe_result(probe, inst, c, t, "").is_err()
+    !matches!(probe_check(probe, inst, c, t), ProbeCheck::Passed)
 }
 
 fn join_host_port(host: &str, port: u16) -> String {

@@ -75,12 +75,13 @@ impl Cluster {
             .filter(|rs| controlled_by(&rs.metadata, &uid))
             .cloned()
             .collect();
-        all.sort_by_key(|rs| {
+        fn age_order(rs: &ReplicaSet) -> (Option<k8s_openapi::jiff::Timestamp>, Option<&str>) {
             (
                 rs.metadata.creation_timestamp.as_ref().map(|t| t.0),
-                rs.metadata.name.clone(),
+                rs.metadata.name.as_deref(),
             )
-        });
+        }
+        all.sort_by(|a, b| age_order(a).cmp(&age_order(b)));
         let collision_count = d
             .status
             .as_ref()
@@ -319,6 +320,8 @@ impl Cluster {
             self.scale_replicaset(&d, &new, desired, desired, max_surge);
         }
 
+        // Nothing here holds the Deployment while its status is written (in place).
+        drop(d);
         self.sync_deployment_status(k, &uid, new_name.as_deref(), created_new, max_unavailable);
     }
 
@@ -330,18 +333,17 @@ impl Cluster {
         collision_count: i32,
         template: &PodTemplateSpec,
     ) -> String {
-        let cache_key = (
-            owner_uid.to_string(),
-            generation.unwrap_or(0),
-            collision_count,
-        );
-        if let Some(h) = self.runtime.template_hashes.get(&cache_key) {
+        let generation = generation.unwrap_or(0);
+        if let Some((g, c, h)) = self.runtime.template_hashes.get(owner_uid)
+            && (*g, *c) == (generation, collision_count)
+        {
             return h.clone();
         }
         let h = pod_template_hash(template, collision_count);
-        let hashes = std::sync::Arc::make_mut(&mut self.runtime.template_hashes);
-        hashes.retain(|k, _| k.0 != owner_uid);
-        hashes.insert(cache_key, h.clone());
+        std::sync::Arc::make_mut(&mut self.runtime.template_hashes).insert(
+            owner_uid.to_string(),
+            (generation, collision_count, h.clone()),
+        );
         h
     }
 
@@ -363,19 +365,37 @@ impl Cluster {
     ) {
         let ns = rs.metadata.namespace.clone().unwrap_or_default();
         let name = rs.metadata.name.clone().unwrap_or_default();
-        let Some(current) = self.store.get::<ReplicaSet>(&ns, &name).cloned() else {
+        let Some(current) = self.store.get::<ReplicaSet>(&ns, &name) else {
             return;
         };
         let from = current.spec.as_ref().and_then(|s| s.replicas).unwrap_or(0);
-        let mut updated = (*current).clone();
-        updated.spec.get_or_insert_default().replicas = Some(to);
-        let ann = updated.metadata.annotations.get_or_insert_default();
-        ann.insert(DESIRED.into(), desired.to_string());
-        ann.insert(MAX_REPLICAS.into(), (desired + max_surge).to_string());
-        if from != to {
-            updated.metadata.generation = Some(updated.metadata.generation.unwrap_or(1) + 1);
+        let desired_text = desired.to_string();
+        let max_text = (desired + max_surge).to_string();
+        let annotated = |key: &str, value: &str| {
+            current
+                .metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(key))
+                .is_some_and(|v| v == value)
+        };
+        let unchanged = from == to
+            && current.spec.as_ref().is_some_and(|s| s.replicas.is_some())
+            && annotated(DESIRED, &desired_text)
+            && annotated(MAX_REPLICAS, &max_text);
+        if unchanged {
+            return;
         }
-        self.commit_if_changed(updated, &current);
+        // In place: the pod template is copied only while a fork shares the ReplicaSet.
+        self.commit_in_place(&ns, &name, |rs: &mut ReplicaSet| {
+            rs.spec.get_or_insert_default().replicas = Some(to);
+            let ann = rs.metadata.annotations.get_or_insert_default();
+            ann.insert(DESIRED.into(), desired_text);
+            ann.insert(MAX_REPLICAS.into(), max_text);
+            if from != to {
+                rs.metadata.generation = Some(rs.metadata.generation.unwrap_or(1) + 1);
+            }
+        });
         if from != to {
             let verb = if to > from { "up" } else { "down" };
             self.record(
@@ -455,7 +475,7 @@ impl Cluster {
         let default_status = DeploymentStatus::default();
         let old_status = d.status.as_ref().unwrap_or(&default_status);
         let old_conditions = old_status.conditions.as_deref().unwrap_or_default();
-        let find = |t: &str| old_conditions.iter().find(|c| c.type_ == t).cloned();
+        let find = |t: &str| old_conditions.iter().find(|c| c.type_ == t);
 
         let mut available_cond = {
             let ok = available >= desired - max_unavailable;
@@ -500,7 +520,7 @@ impl Cluster {
                 "DeploymentPaused",
                 "Deployment is paused".into(),
                 now,
-                prev_progress.clone(),
+                prev_progress,
             )
         } else if created_new {
             condition(
@@ -509,7 +529,7 @@ impl Cluster {
                 "NewReplicaSetCreated",
                 format!("Created new replica set \"{rs_name}\""),
                 now,
-                prev_progress.clone(),
+                prev_progress,
             )
         } else if complete {
             let mut c = condition(
@@ -518,15 +538,12 @@ impl Cluster {
                 "NewReplicaSetAvailable",
                 format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
                 now,
-                prev_progress.clone(),
+                prev_progress,
             );
-            if prev_progress
-                .as_ref()
-                .is_some_and(|p| p.reason.as_deref() == Some("NewReplicaSetAvailable"))
+            if let Some(p) = prev_progress
+                && p.reason.as_deref() == Some("NewReplicaSetAvailable")
             {
-                c.last_update_time = prev_progress
-                    .as_ref()
-                    .and_then(|p| p.last_update_time.clone());
+                c.last_update_time = p.last_update_time.clone();
             }
             c
         } else if progressed || prev_progress.is_none() {
@@ -537,10 +554,10 @@ impl Cluster {
                 reason,
                 format!("ReplicaSet \"{rs_name}\" is progressing."),
                 now,
-                prev_progress.clone(),
+                prev_progress,
             )
         } else {
-            let mut c = prev_progress.clone().unwrap_or_default();
+            let mut c = prev_progress.cloned().unwrap_or_default();
             let last = c
                 .last_update_time
                 .as_ref()
@@ -554,7 +571,7 @@ impl Cluster {
                     "ProgressDeadlineExceeded",
                     format!("ReplicaSet \"{rs_name}\" has timed out progressing."),
                     now,
-                    prev_progress.clone(),
+                    prev_progress,
                 );
             } else if !timed_out {
                 self.schedule(
@@ -574,7 +591,7 @@ impl Cluster {
             );
         }
         // Keep the transition time when only the message or reason moved within the same status.
-        if let Some(prev) = &prev_progress
+        if let Some(prev) = prev_progress
             && prev.status == progressing.status
         {
             progressing.last_transition_time = prev.last_transition_time.clone();
@@ -609,16 +626,19 @@ impl Cluster {
         {
             return;
         }
-        let mut updated_d = d.with_status(status);
-        if let Some(revision) = revision {
-            updated_d
-                .metadata
-                .annotations
-                .get_or_insert_default()
-                .insert(REVISION.into(), revision);
-        }
         // The status or the revision differs from the stored one: a change, without comparing.
-        self.commit(updated_d);
+        // Written in place, so the spec is copied only while a fork shares the Deployment.
+        drop(rss);
+        drop(d);
+        self.commit_in_place(&k.0, &k.1, |d: &mut Deployment| {
+            d.status = Some(status);
+            if let Some(revision) = revision {
+                d.metadata
+                    .annotations
+                    .get_or_insert_default()
+                    .insert(REVISION.into(), revision);
+            }
+        });
     }
 
     pub(crate) fn reconcile_replicaset(&mut self, k: &ObjectKey) {
@@ -641,18 +661,18 @@ impl Cluster {
         let mut failure: Option<String> = None;
         if diff < 0 {
             for _ in 0..(-diff) {
-                let template = spec.template.clone().unwrap_or_default();
-                let tm = template.metadata.clone().unwrap_or_default();
+                let template = spec.template.as_ref();
+                let tm = template.and_then(|t| t.metadata.as_ref());
                 let pod = Pod {
                     metadata: ObjectMeta {
                         generate_name: Some(format!("{}-", k.1)),
                         namespace: Some(k.0.clone()),
-                        labels: tm.labels.clone(),
-                        annotations: tm.annotations.clone(),
+                        labels: tm.and_then(|m| m.labels.clone()),
+                        annotations: tm.and_then(|m| m.annotations.clone()),
                         owner_references: Some(vec![controller_ref(rs.as_ref())]),
                         ..Default::default()
                     },
-                    spec: template.spec.clone(),
+                    spec: template.and_then(|t| t.spec.clone()),
                     status: None,
                 };
                 match self.create(pod) {
@@ -752,22 +772,22 @@ impl Cluster {
                     .all(|(k, v)| p.metadata.labels.as_ref().and_then(|l| l.get(k)) == Some(v))
             })
             .count() as i32;
-        let old = rs.status.clone().unwrap_or_default();
         let conditions = match &failure {
             Some(msg) => {
-                let prev = old
-                    .conditions
-                    .iter()
+                let prev = rs
+                    .status
+                    .as_ref()
+                    .and_then(|s| s.conditions.as_ref())
+                    .into_iter()
                     .flatten()
-                    .find(|c| c.type_ == "ReplicaFailure")
-                    .cloned();
+                    .find(|c| c.type_ == "ReplicaFailure");
                 Some(vec![ReplicaSetCondition {
                     type_: "ReplicaFailure".into(),
                     status: "True".into(),
                     reason: Some("FailedCreate".into()),
                     message: Some(msg.clone()),
                     last_transition_time: prev
-                        .and_then(|p| p.last_transition_time)
+                        .and_then(|p| p.last_transition_time.clone())
                         .or(Some(self.now.time())),
                 }])
             }
@@ -801,10 +821,14 @@ impl Cluster {
                 Work::ReplicaSet(k.clone()),
             );
         }
-        if let Some(current) = self.store.get::<ReplicaSet>(&k.0, &k.1).cloned()
-            && current.status.as_ref() != Some(&status)
-        {
-            self.commit_if_changed(current.with_status(status), &current);
+        drop(rs);
+        let changed = self
+            .store
+            .get::<ReplicaSet>(&k.0, &k.1)
+            .is_some_and(|current| current.status.as_ref() != Some(&status));
+        if changed {
+            // In place: the spec (a whole pod template) is copied only while a fork shares it.
+            self.commit_in_place(&k.0, &k.1, |rs: &mut ReplicaSet| rs.status = Some(status));
         }
     }
 
@@ -1057,9 +1081,9 @@ fn condition(
     reason: &str,
     message: String,
     now: SimTime,
-    previous: Option<DeploymentCondition>,
+    previous: Option<&DeploymentCondition>,
 ) -> DeploymentCondition {
-    let transition = match &previous {
+    let transition = match previous {
         Some(p) if p.status == status => p.last_transition_time.clone(),
         _ => Some(now.time()),
     };
