@@ -545,13 +545,40 @@ impl ScenarioSpec {
 
     /// Builds the incident on a fork of its pre-built world.
     pub fn instantiate(&self, worlds: &Worlds) -> Result<(Cluster, Scenario), ScenarioError> {
-        let mut cluster = worlds.get(&self.world)?;
-        self.inject_into(&mut cluster)
+        let symptomatic = self.precision == Precision::Symptomatic;
+        let (mut cluster, graph) = worlds.with_built(&self.world, |built| {
+            let graph = symptomatic.then(|| {
+                built
+                    .graph
+                    .get_or_init(|| Arc::new(self.graph_of(&built.cluster)))
+                    .clone()
+            });
+            (built.cluster.clone(), graph)
+        })?;
+        self.inject_with(&mut cluster, graph.as_deref())
             .map(|scenario| (cluster, scenario))
     }
 
     /// Injects the faults into `cluster`, which must be this spec's world.
     pub fn inject_into(&self, cluster: &mut Cluster) -> Result<Scenario, ScenarioError> {
+        let graph = (self.precision == Precision::Symptomatic).then(|| self.graph_of(cluster));
+        self.inject_with(cluster, graph.as_ref())
+    }
+
+    /// Who calls whom in this spec's world before any fault: a symptomatic alert names the
+    /// user-facing workload that calls the target in the healthy topology, whatever the fault
+    /// did to the edges since.
+    fn graph_of(&self, world: &Cluster) -> ServiceGraph {
+        ServiceGraph::from_cluster(world, self.world.topology.entry_points())
+    }
+
+    /// Injects the faults into `cluster`, this spec's world; `graph` is the world's call graph
+    /// where the alerts are symptomatic.
+    fn inject_with(
+        &self,
+        cluster: &mut Cluster,
+        graph: Option<&ServiceGraph>,
+    ) -> Result<Scenario, ScenarioError> {
         let mut incidents: Vec<Incident> = Vec::new();
         for fault in &self.faults {
             let incident = fault
@@ -576,8 +603,6 @@ impl ScenarioSpec {
             }
             incidents.push(incident);
         }
-        let graph = (self.precision == Precision::Symptomatic)
-            .then(|| ServiceGraph::from_cluster(cluster, self.world.topology.entry_points()));
         let mut alerts: Vec<String> = Vec::new();
         for incident in &incidents {
             let alert = match self.precision {
@@ -590,7 +615,6 @@ impl ScenarioSpec {
                     // The user-facing workload whose users feel it: the end of the shortest
                     // caller chain.
                     let entry = graph
-                        .as_ref()
                         .and_then(|g| g.caller_chain(&incident.target)?.pop())
                         .unwrap_or_else(|| incident.target.clone());
                     let what = match incident.ground_truth.class {
@@ -658,8 +682,14 @@ impl Scenario {
     }
 }
 
+/// A world built once: its cluster, and its call graph once a symptomatic alert needs it.
+struct BuiltWorld {
+    cluster: Cluster,
+    graph: OnceLock<Arc<ServiceGraph>>,
+}
+
 /// A world built once, or why it could not be.
-type WorldCell = OnceLock<Result<Cluster, String>>;
+type WorldCell = OnceLock<Result<BuiltWorld, String>>;
 
 /// Pre-built worlds, built on first use and shared by every thread; `get` returns a fork.
 #[derive(Default)]
@@ -673,16 +703,32 @@ impl Worlds {
     }
 
     pub fn get(&self, world: &World) -> Result<Cluster, ScenarioError> {
+        self.with_built(world, |built| built.cluster.clone())
+    }
+
+    /// `read` applied to `world`, built first if it is not yet.
+    fn with_built<R>(
+        &self,
+        world: &World,
+        read: impl FnOnce(&BuiltWorld) -> R,
+    ) -> Result<R, ScenarioError> {
         let cell = {
             let mut built = self.built.lock().unwrap_or_else(|e| e.into_inner());
             built.entry(world.clone()).or_default().clone()
         };
-        cell.get_or_init(|| build_world(world))
-            .clone()
-            .map_err(|reason| ScenarioError::World {
-                world: world.to_string(),
-                reason,
+        let built = cell.get_or_init(|| {
+            build_world(world).map(|cluster| BuiltWorld {
+                cluster,
+                graph: OnceLock::new(),
             })
+        });
+        match built {
+            Ok(built) => Ok(read(built)),
+            Err(reason) => Err(ScenarioError::World {
+                world: world.to_string(),
+                reason: reason.clone(),
+            }),
+        }
     }
 
     /// How many worlds have been built.

@@ -72,6 +72,42 @@ fn alerts_below_exact_precision_never_name_the_mechanism() {
 }
 
 #[test]
+fn a_symptomatic_alert_names_the_entry_point_even_where_the_fault_cuts_its_callers_off() {
+    // The fault leaves the Service of `recommendations` selecting nothing, so in the faulted
+    // cluster nothing calls it any more: the alert still names the entry point that calls it in
+    // the healthy topology, never the broken workload.
+    let spec = "intermediate-900016"
+        .parse::<gym::IncidentId>()
+        .unwrap()
+        .spec();
+    assert_eq!(spec.precision, gym::scenario::Precision::Symptomatic);
+    let fault = spec
+        .faults
+        .iter()
+        .find(|f| f.mechanism == gym::Mechanism::SelectorMatchesNothing)
+        .expect("the incident cuts a Service's selector");
+    let worlds = Worlds::new();
+    let (_, scenario) = spec.instantiate(&worlds).unwrap();
+    assert!(
+        scenario.alerts.iter().all(|a| !a.contains(&fault.workload)),
+        "{:?} names {}",
+        scenario.alerts,
+        fault.workload
+    );
+    assert!(
+        scenario.alerts.iter().any(|a| a.starts_with("web-bff ")),
+        "{:?}",
+        scenario.alerts
+    );
+    // Injected into a fork by hand (the call graph read afresh), the alerts are the same.
+    let mut cluster = worlds.get(&spec.world).unwrap();
+    assert_eq!(
+        spec.inject_into(&mut cluster).unwrap().alerts,
+        scenario.alerts
+    );
+}
+
+#[test]
 fn more_than_ten_thousand_distinct_incidents_are_reachable() {
     let mut distinct = BTreeSet::new();
     for tier in TIERS {
