@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use cluster::Cluster;
 use cluster::k8s_openapi::api::apps::v1::Deployment;
-use cluster::k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
+use cluster::k8s_openapi::api::core::v1::{EnvVar, PersistentVolumeClaim, Pod};
 use common::*;
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -109,6 +109,50 @@ fn status_writes_while_a_fork_shares_the_pods_reach_only_the_writer() {
             .all(|p| is_ready(p)),
         "the fork's did not"
     );
+}
+
+#[test]
+fn a_rollout_while_a_fork_shares_the_workload_reaches_only_the_writer() {
+    // A rollout writes the Deployment's status, both ReplicaSets' scale and status, and the
+    // Service's endpoint slices in place where nothing else holds them: a fork taken as it
+    // starts keeps the old template, and holding one does not change the outcome.
+    let start = |c: &mut Cluster| {
+        c.modify::<Deployment>("payments", "payment-api", |d| {
+            let spec = d.spec.as_mut().unwrap();
+            spec.replicas = Some(3);
+            let pod = spec.template.spec.as_mut().unwrap();
+            pod.containers[0].env.get_or_insert_default().push(EnvVar {
+                name: "ROLLOUT".into(),
+                value: Some("2".into()),
+                ..Default::default()
+            });
+        })
+        .unwrap();
+        c.advance(Duration::from_secs(1));
+    };
+    let mut alone = Cluster::baseline(9);
+    start(&mut alone);
+    alone.advance(Duration::from_secs(120));
+
+    let mut shared = Cluster::baseline(9);
+    start(&mut shared);
+    let fork = shared.clone();
+    let seen = bytes(&fork);
+    shared.advance(Duration::from_secs(120));
+    assert_eq!(bytes(&fork), seen, "the fork is untouched by the writer");
+    assert_eq!(bytes(&shared), bytes(&alone), "sharing changes nothing");
+    let rolled = |c: &Cluster| {
+        pods(c, "payments", "payment-api").iter().all(|p| {
+            is_ready(p)
+                && p.spec.as_ref().unwrap().containers[0]
+                    .env
+                    .iter()
+                    .flatten()
+                    .any(|e| e.name == "ROLLOUT")
+        })
+    };
+    assert!(rolled(&shared), "the writer rolled out");
+    assert!(!rolled(&fork), "the fork did not");
 }
 
 #[test]
