@@ -166,7 +166,7 @@ impl Cluster {
             }
         }
         let (cpu, mem) = pod_requests(&pod);
-        let tolerations = spec.tolerations.clone().unwrap_or_default();
+        let tolerations = spec.tolerations.as_deref().unwrap_or_default();
         let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
         let mut resource_only = 0usize;
         let mut feasible: Vec<(i64, String)> = Vec::new();
@@ -174,23 +174,28 @@ impl Cluster {
         let mut usage: Option<BTreeMap<&str, (i64, i64, i64)>> = None;
         for node in &nodes {
             let name = node.metadata.name.clone().unwrap_or_default();
-            let node_spec = node.spec.clone().unwrap_or_default();
-            if node_spec.unschedulable.unwrap_or(false) {
+            let node_spec = node.spec.as_ref();
+            if node_spec.and_then(|s| s.unschedulable).unwrap_or(false) {
                 let taint = Taint {
                     key: "node.kubernetes.io/unschedulable".into(),
                     effect: "NoSchedule".into(),
                     ..Default::default()
                 };
-                if !tolerates(&tolerations, &taint) {
+                if !tolerates(tolerations, &taint) {
                     *reasons
                         .entry("node(s) were unschedulable".into())
                         .or_default() += 1;
                     continue;
                 }
             }
-            let untolerated = node_spec.taints.iter().flatten().find(|t| {
-                (t.effect == "NoSchedule" || t.effect == "NoExecute") && !tolerates(&tolerations, t)
-            });
+            let untolerated = node_spec
+                .and_then(|s| s.taints.as_ref())
+                .into_iter()
+                .flatten()
+                .find(|t| {
+                    (t.effect == "NoSchedule" || t.effect == "NoExecute")
+                        && !tolerates(tolerations, t)
+                });
             if let Some(t) = untolerated {
                 *reasons
                     .entry(format!(
@@ -207,18 +212,15 @@ impl Cluster {
                     .or_default() += 1;
                 continue;
             }
-            let alloc = node
-                .status
-                .as_ref()
-                .and_then(|s| s.allocatable.clone())
-                .unwrap_or_default();
-            let alloc_cpu = alloc.get("cpu").and_then(quantity::cpu_millis).unwrap_or(0);
-            let alloc_mem = alloc
-                .get("memory")
+            let alloc = node.status.as_ref().and_then(|s| s.allocatable.as_ref());
+            let allocatable = |resource: &str| alloc.and_then(|a| a.get(resource));
+            let alloc_cpu = allocatable("cpu")
+                .and_then(quantity::cpu_millis)
+                .unwrap_or(0);
+            let alloc_mem = allocatable("memory")
                 .and_then(quantity::whole_units)
                 .unwrap_or(0);
-            let alloc_pods = alloc
-                .get("pods")
+            let alloc_pods = allocatable("pods")
                 .and_then(quantity::whole_units)
                 .unwrap_or(110);
             let usage = usage.get_or_insert_with(|| self.node_usage());
