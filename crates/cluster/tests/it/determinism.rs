@@ -75,40 +75,46 @@ fn a_fork_evolves_independently() {
     assert_eq!(bytes(&x), bytes(&y));
 }
 
+/// Runs `start` then `secs` of simulated time on a baseline, twice: alone, and while a fork
+/// taken after `start` shares every object. Checks that the fork keeps what it saw and that
+/// sharing changes nothing; returns the writer and the fork.
+fn written_while_forked(seed: u64, start: impl Fn(&mut Cluster), secs: u64) -> (Cluster, Cluster) {
+    let mut alone = Cluster::baseline(seed);
+    start(&mut alone);
+    alone.advance(Duration::from_secs(secs));
+
+    let mut shared = Cluster::baseline(seed);
+    start(&mut shared);
+    let fork = shared.clone();
+    let seen = bytes(&fork);
+    shared.advance(Duration::from_secs(secs));
+    assert_eq!(bytes(&fork), seen, "the fork is untouched by the writer");
+    assert_eq!(bytes(&shared), bytes(&alone), "sharing changes nothing");
+    (shared, fork)
+}
+
 #[test]
 fn status_writes_while_a_fork_shares_the_pods_reach_only_the_writer() {
     // The kubelet replaces statuses in place where nothing else holds the pod: a fork taken
     // while pods start must keep what it saw, and holding one must not change the outcome.
-    let start = |c: &mut Cluster| {
-        c.modify::<Deployment>("payments", "payment-api", |d| {
-            d.spec.as_mut().unwrap().replicas = Some(3)
-        })
-        .unwrap();
-        c.advance(Duration::from_secs(1));
+    let (shared, fork) = written_while_forked(
+        8,
+        |c| {
+            c.modify::<Deployment>("payments", "payment-api", |d| {
+                d.spec.as_mut().unwrap().replicas = Some(3)
+            })
+            .unwrap();
+            c.advance(Duration::from_secs(1));
+        },
+        90,
+    );
+    let started = |c: &Cluster| {
+        pods(c, "payments", "payment-api")
+            .iter()
+            .all(|p| is_ready(p))
     };
-    let mut alone = Cluster::baseline(8);
-    start(&mut alone);
-    alone.advance(Duration::from_secs(90));
-
-    let mut shared = Cluster::baseline(8);
-    start(&mut shared);
-    let fork = shared.clone();
-    let seen = bytes(&fork);
-    shared.advance(Duration::from_secs(90));
-    assert_eq!(bytes(&fork), seen, "the fork is untouched by the writer");
-    assert_eq!(bytes(&shared), bytes(&alone), "sharing changes nothing");
-    assert!(
-        pods(&shared, "payments", "payment-api")
-            .iter()
-            .all(|p| is_ready(p)),
-        "the writer's pods started"
-    );
-    assert!(
-        !pods(&fork, "payments", "payment-api")
-            .iter()
-            .all(|p| is_ready(p)),
-        "the fork's did not"
-    );
+    assert!(started(&shared), "the writer's pods started");
+    assert!(!started(&fork), "the fork's did not");
 }
 
 #[test]
@@ -116,31 +122,24 @@ fn a_rollout_while_a_fork_shares_the_workload_reaches_only_the_writer() {
     // A rollout writes the Deployment's status, both ReplicaSets' scale and status, and the
     // Service's endpoint slices in place where nothing else holds them: a fork taken as it
     // starts keeps the old template, and holding one does not change the outcome.
-    let start = |c: &mut Cluster| {
-        c.modify::<Deployment>("payments", "payment-api", |d| {
-            let spec = d.spec.as_mut().unwrap();
-            spec.replicas = Some(3);
-            let pod = spec.template.spec.as_mut().unwrap();
-            pod.containers[0].env.get_or_insert_default().push(EnvVar {
-                name: "ROLLOUT".into(),
-                value: Some("2".into()),
-                ..Default::default()
-            });
-        })
-        .unwrap();
-        c.advance(Duration::from_secs(1));
-    };
-    let mut alone = Cluster::baseline(9);
-    start(&mut alone);
-    alone.advance(Duration::from_secs(120));
-
-    let mut shared = Cluster::baseline(9);
-    start(&mut shared);
-    let fork = shared.clone();
-    let seen = bytes(&fork);
-    shared.advance(Duration::from_secs(120));
-    assert_eq!(bytes(&fork), seen, "the fork is untouched by the writer");
-    assert_eq!(bytes(&shared), bytes(&alone), "sharing changes nothing");
+    let (shared, fork) = written_while_forked(
+        9,
+        |c| {
+            c.modify::<Deployment>("payments", "payment-api", |d| {
+                let spec = d.spec.as_mut().unwrap();
+                spec.replicas = Some(3);
+                let pod = spec.template.spec.as_mut().unwrap();
+                pod.containers[0].env.get_or_insert_default().push(EnvVar {
+                    name: "ROLLOUT".into(),
+                    value: Some("2".into()),
+                    ..Default::default()
+                });
+            })
+            .unwrap();
+            c.advance(Duration::from_secs(1));
+        },
+        120,
+    );
     let rolled = |c: &Cluster| {
         pods(c, "payments", "payment-api").iter().all(|p| {
             is_ready(p)
