@@ -299,12 +299,18 @@ struct Candidate {
     footprint: BTreeSet<String>,
 }
 
-type Candidates = Arc<BTreeMap<Mechanism, Vec<Candidate>>>;
+/// What the generator reads once from a topology's objects and keeps: who calls whom in the
+/// healthy topology, and every mechanism's candidates.
+#[derive(Default)]
+struct TopologyFacts {
+    graph: ServiceGraph,
+    candidates: BTreeMap<Mechanism, Vec<Candidate>>,
+}
 
-/// Every mechanism's candidates in a topology, read once from its objects and kept: the
-/// generator consults them for every id.
-fn candidates_of(topology: &Topology) -> Candidates {
-    static CACHE: OnceLock<Mutex<BTreeMap<Topology, Candidates>>> = OnceLock::new();
+/// A topology's facts, read on first use and kept: the generator consults them for every id,
+/// and a symptomatic alert for every incident.
+fn facts_of(topology: &Topology) -> Arc<TopologyFacts> {
+    static CACHE: OnceLock<Mutex<BTreeMap<Topology, Arc<TopologyFacts>>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Some(t) = cache
         .lock()
@@ -313,53 +319,53 @@ fn candidates_of(topology: &Topology) -> Candidates {
     {
         return t.clone();
     }
-    // A topology the generator names always has objects; an empty map leaves it without faults,
+    // A topology the generator names always has objects; empty facts leave it without faults,
     // which the generator's tests would catch.
-    let candidates: Candidates = Arc::new(
-        topology
-            .objects()
-            .map(|c| {
-                let graph = ServiceGraph::from_cluster(&c, topology.entry_points());
-                CATALOGUE
-                    .iter()
-                    .map(|i| {
-                        let faults = fault_targets_in(&c, i.mechanism);
-                        let candidates = faults
-                            .into_iter()
-                            .map(|fault| {
-                                let mut footprint = BTreeSet::from([fault.namespace.clone()]);
-                                for w in graph.workloads().filter(|w| {
-                                    w.namespace == fault.namespace && w.name == fault.workload
-                                }) {
-                                    footprint.extend(
-                                        graph
-                                            .callers_of(w)
-                                            .into_iter()
-                                            .chain(graph.dependencies_of(w))
-                                            .map(|n| n.namespace),
-                                    );
-                                }
-                                Candidate { fault, footprint }
-                            })
-                            .collect();
-                        (i.mechanism, candidates)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-    );
+    let facts = topology
+        .objects()
+        .map(|c| {
+            let graph = ServiceGraph::from_cluster(&c, topology.entry_points());
+            let candidates = CATALOGUE
+                .iter()
+                .map(|i| {
+                    let faults = fault_targets_in(&c, i.mechanism);
+                    let candidates = faults
+                        .into_iter()
+                        .map(|fault| {
+                            let mut footprint = BTreeSet::from([fault.namespace.clone()]);
+                            for w in graph.workloads().filter(|w| {
+                                w.namespace == fault.namespace && w.name == fault.workload
+                            }) {
+                                footprint.extend(
+                                    graph
+                                        .callers_of(w)
+                                        .into_iter()
+                                        .chain(graph.dependencies_of(w))
+                                        .map(|n| n.namespace),
+                                );
+                            }
+                            Candidate { fault, footprint }
+                        })
+                        .collect();
+                    (i.mechanism, candidates)
+                })
+                .collect();
+            TopologyFacts { graph, candidates }
+        })
+        .unwrap_or_default();
     cache
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .entry(*topology)
-        .or_insert(candidates)
+        .or_insert_with(|| Arc::new(facts))
         .clone()
 }
 
 /// Every mechanism's fault targets in a topology (the workloads it applies to), as the
 /// generator sees them; an adversarial designer picks from these.
 pub fn fault_targets(topology: &Topology) -> BTreeMap<Mechanism, Vec<CatalogueFault>> {
-    candidates_of(topology)
+    facts_of(topology)
+        .candidates
         .iter()
         .map(|(m, cs)| (*m, cs.iter().map(|c| c.fault.clone()).collect()))
         .collect()
@@ -477,7 +483,8 @@ impl IncidentId {
     ) -> Vec<CatalogueFault> {
         let test = self.split() == Split::Test;
         let allowed = |f: &CatalogueFault| test || !held_out(f.mechanism, &f.workload);
-        let all = candidates_of(topology);
+        let facts = facts_of(topology);
+        let all = &facts.candidates;
         let targets: BTreeMap<Mechanism, Vec<&Candidate>> = CATALOGUE
             .iter()
             .filter(|i| i.difficulty <= self.tier)
@@ -545,40 +552,13 @@ impl ScenarioSpec {
 
     /// Builds the incident on a fork of its pre-built world.
     pub fn instantiate(&self, worlds: &Worlds) -> Result<(Cluster, Scenario), ScenarioError> {
-        let symptomatic = self.precision == Precision::Symptomatic;
-        let (mut cluster, graph) = worlds.with_built(&self.world, |built| {
-            let graph = symptomatic.then(|| {
-                built
-                    .graph
-                    .get_or_init(|| Arc::new(self.graph_of(&built.cluster)))
-                    .clone()
-            });
-            (built.cluster.clone(), graph)
-        })?;
-        self.inject_with(&mut cluster, graph.as_deref())
+        let mut cluster = worlds.get(&self.world)?;
+        self.inject_into(&mut cluster)
             .map(|scenario| (cluster, scenario))
     }
 
     /// Injects the faults into `cluster`, which must be this spec's world.
     pub fn inject_into(&self, cluster: &mut Cluster) -> Result<Scenario, ScenarioError> {
-        let graph = (self.precision == Precision::Symptomatic).then(|| self.graph_of(cluster));
-        self.inject_with(cluster, graph.as_ref())
-    }
-
-    /// Who calls whom in this spec's world before any fault: a symptomatic alert names the
-    /// user-facing workload that calls the target in the healthy topology, whatever the fault
-    /// did to the edges since.
-    fn graph_of(&self, world: &Cluster) -> ServiceGraph {
-        ServiceGraph::from_cluster(world, self.world.topology.entry_points())
-    }
-
-    /// Injects the faults into `cluster`, this spec's world; `graph` is the world's call graph
-    /// where the alerts are symptomatic.
-    fn inject_with(
-        &self,
-        cluster: &mut Cluster,
-        graph: Option<&ServiceGraph>,
-    ) -> Result<Scenario, ScenarioError> {
         let mut incidents: Vec<Incident> = Vec::new();
         for fault in &self.faults {
             let incident = fault
@@ -613,9 +593,12 @@ impl ScenarioSpec {
                 ),
                 Precision::Symptomatic => {
                     // The user-facing workload whose users feel it: the end of the shortest
-                    // caller chain.
-                    let entry = graph
-                        .and_then(|g| g.caller_chain(&incident.target)?.pop())
+                    // caller chain in the healthy topology, whatever the fault did to the
+                    // edges since.
+                    let entry = facts_of(&self.world.topology)
+                        .graph
+                        .caller_chain(&incident.target)
+                        .and_then(|mut chain| chain.pop())
                         .unwrap_or_else(|| incident.target.clone());
                     let what = match incident.ground_truth.class {
                         FaultClass::Scaling | FaultClass::Scheduling | FaultClass::Quota => {
@@ -682,14 +665,8 @@ impl Scenario {
     }
 }
 
-/// A world built once: its cluster, and its call graph once a symptomatic alert needs it.
-struct BuiltWorld {
-    cluster: Cluster,
-    graph: OnceLock<Arc<ServiceGraph>>,
-}
-
 /// A world built once, or why it could not be.
-type WorldCell = OnceLock<Result<BuiltWorld, String>>;
+type WorldCell = OnceLock<Result<Cluster, String>>;
 
 /// Pre-built worlds, built on first use and shared by every thread; `get` returns a fork.
 #[derive(Default)]
@@ -703,32 +680,16 @@ impl Worlds {
     }
 
     pub fn get(&self, world: &World) -> Result<Cluster, ScenarioError> {
-        self.with_built(world, |built| built.cluster.clone())
-    }
-
-    /// `read` applied to `world`, built first if it is not yet.
-    fn with_built<R>(
-        &self,
-        world: &World,
-        read: impl FnOnce(&BuiltWorld) -> R,
-    ) -> Result<R, ScenarioError> {
         let cell = {
             let mut built = self.built.lock().unwrap_or_else(|e| e.into_inner());
             built.entry(world.clone()).or_default().clone()
         };
-        let built = cell.get_or_init(|| {
-            build_world(world).map(|cluster| BuiltWorld {
-                cluster,
-                graph: OnceLock::new(),
-            })
-        });
-        match built {
-            Ok(built) => Ok(read(built)),
-            Err(reason) => Err(ScenarioError::World {
+        cell.get_or_init(|| build_world(world))
+            .clone()
+            .map_err(|reason| ScenarioError::World {
                 world: world.to_string(),
-                reason: reason.clone(),
-            }),
-        }
+                reason,
+            })
     }
 
     /// How many worlds have been built.

@@ -99,7 +99,7 @@ fn a_symptomatic_alert_names_the_entry_point_even_where_the_fault_cuts_its_calle
         "{:?}",
         scenario.alerts
     );
-    // Injected into a fork by hand (the call graph read afresh), the alerts are the same.
+    // Injected into a fork by hand, the alerts are the same.
     let mut cluster = worlds.get(&spec.world).unwrap();
     assert_eq!(
         spec.inject_into(&mut cluster).unwrap().alerts,
