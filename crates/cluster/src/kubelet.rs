@@ -1508,28 +1508,28 @@ fn probe_result(
     ip: &str,
 ) -> Result<(), String> {
     let host = |set: Option<&String>| set.cloned().unwrap_or_else(|| ip.to_string());
-    let url = |port: u16| {
-        let h = probe.http_get.as_ref();
-        let scheme = h
+    let http = probe.http_get.as_ref();
+    let http_host = || host(http.and_then(|h| h.host.as_ref()));
+    let url = |host: &str, port: u16| {
+        let scheme = http
             .and_then(|h| h.scheme.as_deref())
             .unwrap_or("HTTP")
             .to_lowercase();
-        let path = h.and_then(|h| h.path.as_deref()).unwrap_or("/");
-        let host = host(h.and_then(|h| h.host.as_ref()));
-        format!("{scheme}://{}{path}", join_host_port(&host, port))
+        let path = http.and_then(|h| h.path.as_deref()).unwrap_or("/");
+        format!("{scheme}://{}{path}", join_host_port(host, port))
     };
     match probe_check(probe, inst, c, t) {
         ProbeCheck::Passed => Ok(()),
         ProbeCheck::HttpRefused(port) => {
-            let host = host(probe.http_get.as_ref().and_then(|h| h.host.as_ref()));
+            let host = http_host();
             Err(format!(
                 "Get \"{}\": dial tcp {}: connect: connection refused",
-                url(port),
+                url(&host, port),
                 join_host_port(&host, port)
             ))
         }
         ProbeCheck::HttpStatus(code) => Err(format!("HTTP probe failed with statuscode: {code}")),
-        ProbeCheck::HttpEof(port) => Err(format!("Get \"{}\": EOF", url(port))),
+        ProbeCheck::HttpEof(port) => Err(format!("Get \"{}\": EOF", url(&http_host(), port))),
         ProbeCheck::TcpRefused(port) => {
             let host = host(probe.tcp_socket.as_ref().and_then(|s| s.host.as_ref()));
             Err(format!(
