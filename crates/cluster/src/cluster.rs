@@ -246,6 +246,17 @@ impl Cluster {
         self.queue.insert(work);
     }
 
+    /// A controller's write of the status of the object it reconciles, which does not queue
+    /// that object again: a second pass would read the status it just wrote and change nothing.
+    /// Work queued for it before the write stays queued.
+    pub(crate) fn write_own_status(&mut self, own: Work, write: impl FnOnce(&mut Cluster)) {
+        let queued = self.queue.contains(&own);
+        write(self);
+        if !queued {
+            self.queue.remove(&own);
+        }
+    }
+
     /// Runs every controller until nothing is left to do at the current instant, as a real
     /// cluster's controllers would react to a write before anyone looks again. Writes through
     /// the API only queue that work; callers that answer requests settle before they read.

@@ -630,14 +630,16 @@ impl Cluster {
         // Written in place, so the spec is copied only while a fork shares the Deployment.
         drop(rss);
         drop(d);
-        self.commit_in_place(&k.0, &k.1, |d: &mut Deployment| {
-            d.status = Some(status);
-            if let Some(revision) = revision {
-                d.metadata
-                    .annotations
-                    .get_or_insert_default()
-                    .insert(REVISION.into(), revision);
-            }
+        self.write_own_status(Work::Deployment(k.clone()), |c| {
+            c.commit_in_place(&k.0, &k.1, |d: &mut Deployment| {
+                d.status = Some(status);
+                if let Some(revision) = revision {
+                    d.metadata
+                        .annotations
+                        .get_or_insert_default()
+                        .insert(REVISION.into(), revision);
+                }
+            });
         });
     }
 
@@ -803,7 +805,8 @@ impl Cluster {
             conditions,
             terminating_replicas: None,
         };
-        if failure.is_some() {
+        let failed = failure.is_some();
+        if failed {
             // The work queue retries with back-off; quota or capacity may free up.
             let attempts = self.runtime.retries.entry(k.clone()).or_insert(0);
             *attempts += 1;
@@ -828,7 +831,18 @@ impl Cluster {
             .is_some_and(|current| current.status.as_ref() != Some(&status));
         if changed {
             // In place: the spec (a whole pod template) is copied only while a fork shares it.
-            self.commit_in_place(&k.0, &k.1, |rs: &mut ReplicaSet| rs.status = Some(status));
+            let write = |c: &mut Cluster| {
+                c.commit_in_place(&k.0, &k.1, |rs: &mut ReplicaSet| rs.status = Some(status))
+            };
+            if failed {
+                // The status update requeues the ReplicaSet, as it does a real controller: it
+                // tries its creations again (and records FailedCreate again) at once.
+                write(self);
+            } else {
+                self.write_own_status(Work::ReplicaSet(k.clone()), |c| {
+                    write(c);
+                });
+            }
         }
     }
 
