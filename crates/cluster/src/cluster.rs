@@ -751,7 +751,19 @@ impl Cluster {
                 let labels = meta.and_then(|m| m.labels.as_ref());
                 self.enqueue_selecting_services(namespace, labels, pod_change.labels);
                 self.enqueue_namespace::<ResourceQuota>(namespace, Work::Quota);
-                self.enqueue_namespace::<PersistentVolumeClaim>(namespace, Work::StorageClaim);
+                // Claims waiting to bind or to be released; a bound one has nothing to do.
+                let claims: Vec<ObjectKey> = self
+                    .store
+                    .list_in::<PersistentVolumeClaim>(namespace)
+                    .filter(|c| {
+                        c.metadata.deletion_timestamp.is_some()
+                            || c.status.as_ref().and_then(|s| s.phase.as_deref()) != Some("Bound")
+                    })
+                    .map(|c| key(namespace, c.metadata.name.as_deref().unwrap_or("")))
+                    .collect();
+                for c in claims {
+                    self.enqueue(Work::StorageClaim(c));
+                }
                 // A pod gone frees node capacity for pods waiting to be scheduled.
                 if pod_change.removed {
                     self.enqueue_pending_pods();
