@@ -90,6 +90,10 @@ pub struct Cluster {
     pub(crate) timers: BTreeSet<(SimTime, Work)>,
     pub(crate) queue: BTreeSet<Work>,
     pub(crate) event_seq: u64,
+    /// Counts the writes that can change who reaches whom (Pods, Services, Endpoints,
+    /// NetworkPolicies, Namespaces): a running instance's view of its upstreams stands while it
+    /// is unchanged.
+    pub(crate) reach_epoch: u64,
     pub(crate) config: ClusterConfig,
 }
 
@@ -142,6 +146,7 @@ impl Cluster {
             timers: BTreeSet::new(),
             queue: BTreeSet::new(),
             event_seq: 0,
+            reach_epoch: 0,
             config,
         };
         cluster.bootstrap();
@@ -710,6 +715,12 @@ impl Cluster {
         meta: Option<&ObjectMeta>,
         pod_change: PodChange,
     ) {
+        if matches!(
+            kind,
+            Kind::Pod | Kind::Service | Kind::Endpoints | Kind::NetworkPolicy | Kind::Namespace
+        ) {
+            self.reach_epoch += 1;
+        }
         // Events and Leases, the most frequent writes, wake no controller: no key for them.
         let k = || key(namespace, name);
         let owners: &[OwnerReference] = meta
@@ -1118,6 +1129,7 @@ impl Cluster {
             timers: BTreeSet::new(),
             queue: BTreeSet::new(),
             event_seq: 0,
+            reach_epoch: 0,
             config: ClusterConfig::default(),
         };
         for object in objects {

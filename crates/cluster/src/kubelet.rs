@@ -219,9 +219,11 @@ pub struct ContainerRuntime {
 
 impl ContainerRuntime {
     fn depends(&self) -> bool {
-        self.running
-            .as_ref()
-            .is_some_and(|i| !i.program.upstreams.is_empty() || i.program.database.is_some())
+        self.running.as_ref().is_some_and(|i| {
+            !i.program.upstreams.is_empty()
+                || i.program.database.is_some()
+                || i.program.wait_for.is_some()
+        })
     }
 
     /// Whether the running program calls a Service in `namespace` (`service`, or any).
@@ -255,6 +257,12 @@ pub struct Instance {
     /// Next attempt to reach `program.wait_for`, and how many were made.
     pub wait_next: Option<SimTime>,
     pub wait_attempts: u32,
+    /// How the last attempt failed, and at which [`Cluster::reach_epoch`](crate::Cluster): while
+    /// no write that can change reachability follows, the attempts before the last one fail the
+    /// same way and wake nobody. Their lines are logged when the kubelet next looks, and read
+    /// before that from here ([`Instance::pending_wait_lines`]).
+    #[serde(skip)]
+    pub(crate) wait_failure: Option<(u64, String)>,
     pub connected_at: Option<SimTime>,
     /// Lines logged by events the model can't derive from time alone.
     pub log: Vec<(SimTime, String)>,
@@ -262,6 +270,93 @@ pub struct Instance {
     /// Endpoints change asks which pods call the Service.
     #[serde(skip)]
     pub calls: Vec<(String, String)>,
+    /// What the instance last found of its upstreams, valid while no write that can change
+    /// reachability has happened since: a failing probe ticks every few seconds, and each tick
+    /// would otherwise walk Services, Endpoints and NetworkPolicies again.
+    #[serde(skip)]
+    pub(crate) reach_view: Option<ReachView>,
+}
+
+/// Reachability as an instance saw it at one [`Cluster::reach_epoch`](crate::Cluster).
+#[derive(Clone, Debug)]
+pub(crate) struct ReachView {
+    epoch: u64,
+    database_error: Option<String>,
+    upstreams_ok: bool,
+}
+
+impl Instance {
+    /// When the wait for `program.wait_for` next needs the kubelet: the next attempt, or after
+    /// a failure nothing has changed since, the last one (which gives up or connects).
+    fn wait_wake(&self) -> Option<SimTime> {
+        let next = self.wait_next?;
+        if self.wait_failure.is_none() {
+            return Some(next);
+        }
+        let left = apps::WAIT_ATTEMPTS.saturating_sub(self.wait_attempts + 1);
+        Some(next + apps::WAIT_INTERVAL * left)
+    }
+
+    /// The attempts due before `end` that repeat the last failure, as (number, time); none once
+    /// an attempt looks at the cluster again. The last attempt is a wake of its own: never a
+    /// repeat.
+    fn repeated_waits(&self, end: SimTime) -> impl Iterator<Item = (u32, SimTime)> {
+        let first = self.wait_next.filter(|_| self.wait_failure.is_some());
+        (self.wait_attempts + 1..apps::WAIT_ATTEMPTS)
+            .zip(std::iter::successors(first, |t| {
+                Some(*t + apps::WAIT_INTERVAL)
+            }))
+            .take_while(move |(_, t)| *t < end)
+    }
+
+    /// The lines of [`Instance::repeated_waits`], not yet logged, as (time, line).
+    pub(crate) fn pending_wait_lines(&self, end: SimTime) -> Vec<(SimTime, String)> {
+        let (Some((_, why)), Some(up)) = (&self.wait_failure, &self.program.wait_for) else {
+            return Vec::new();
+        };
+        self.repeated_waits(end)
+            .flat_map(|(attempt, t)| {
+                wait_failure_lines(up, why, attempt)
+                    .into_iter()
+                    .map(move |line| (t, line))
+            })
+            .collect()
+    }
+
+    /// Logs the repeated failures due before `end` and moves the wait past them.
+    fn log_waits_before(&mut self, end: SimTime) {
+        let attempts = self.repeated_waits(end).count() as u32;
+        if attempts == 0 {
+            return;
+        }
+        let lines = self.pending_wait_lines(end);
+        self.log.extend(lines);
+        self.wait_attempts += attempts;
+        self.wait_next = self.wait_next.map(|t| t + apps::WAIT_INTERVAL * attempts);
+    }
+}
+
+/// What a failed attempt to reach the database logs: the probe's error, the count, and on the
+/// last attempt the giving up.
+fn wait_failure_lines(up: &apps::Upstream, why: &str, attempt: u32) -> Vec<String> {
+    let mut lines = vec![
+        why.to_string(),
+        format!(
+            "waiting for database {}:{} ({attempt}/{})",
+            up.host,
+            up.port,
+            apps::WAIT_ATTEMPTS
+        ),
+    ];
+    if attempt >= apps::WAIT_ATTEMPTS {
+        lines.push(format!(
+            "ERROR: database {}:{} unreachable after {} attempts, giving up",
+            up.host,
+            up.port,
+            apps::WAIT_ATTEMPTS
+        ));
+    }
+    lines
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -671,6 +766,7 @@ impl Cluster {
             is_ready: c.readiness_probe.is_none(),
             upstreams_ok: true,
             database_error: None,
+            reach_view: None,
             wait_next: program
                 .wait_for
                 .as_ref()
@@ -688,6 +784,7 @@ impl Cluster {
                 ..Default::default()
             },
             wait_attempts: 0,
+            wait_failure: None,
             connected_at: None,
             log,
             calls,
@@ -919,9 +1016,39 @@ impl Cluster {
             .as_ref()
             .and_then(|s| s.termination_grace_period_seconds);
         let ip = rt.ip.clone();
-        let program = rt.containers[i].running.as_ref().map(|r| &r.program);
-        let database_error = self.database_error(pod, program);
-        let current_upstreams = database_error.is_none() && self.upstreams_reachable(pod, program);
+        let epoch = self.reach_epoch;
+        let seen = rt.containers[i]
+            .running
+            .as_ref()
+            .and_then(|r| r.reach_view.clone())
+            .filter(|v| v.epoch == epoch);
+        let (database_error, current_upstreams) = match seen {
+            Some(view) => (view.database_error, view.upstreams_ok),
+            None => {
+                let program = rt.containers[i].running.as_ref().map(|r| &r.program);
+                let error = self.database_error(pod, program);
+                let upstreams_ok = error.is_none() && self.upstreams_reachable(pod, program);
+                if let Some(inst) = rt.containers[i].running.as_mut() {
+                    inst.reach_view = Some(ReachView {
+                        epoch,
+                        database_error: error.clone(),
+                        upstreams_ok,
+                    });
+                }
+                (error, upstreams_ok)
+            }
+        };
+        // A write since the last failed attempt may have changed its outcome: the attempts
+        // before now failed as it did, the next one looks again.
+        if let Some(inst) = rt.containers[i].running.as_mut()
+            && inst
+                .wait_failure
+                .as_ref()
+                .is_some_and(|(at, _)| *at != epoch)
+        {
+            inst.log_waits_before(now);
+            inst.wait_failure = None;
+        }
         let mut refreshed = false;
         loop {
             let inst = rt.containers[i].running.as_ref()?;
@@ -1055,6 +1182,9 @@ impl Cluster {
                 Step::Wait(t) => {
                     let inst = rt.containers[i].running.as_mut()?;
                     let up = inst.program.wait_for.clone()?;
+                    // The attempts skipped since the last failure failed as it did.
+                    inst.log_waits_before(t);
+                    inst.wait_failure = None;
                     inst.wait_attempts += 1;
                     match self.reach(pod, &up) {
                         Reach::Connected => {
@@ -1070,24 +1200,15 @@ impl Cluster {
                                     up.host, up.port
                                 ),
                             };
-                            inst.log.push((t, why));
-                            inst.log.push((
-                                t,
-                                format!(
-                                    "waiting for database {}:{} ({}/{})",
-                                    up.host,
-                                    up.port,
-                                    inst.wait_attempts,
-                                    apps::WAIT_ATTEMPTS
-                                ),
-                            ));
+                            let lines = wait_failure_lines(&up, &why, inst.wait_attempts);
+                            inst.log.extend(lines.into_iter().map(|l| (t, l)));
                             if inst.wait_attempts >= apps::WAIT_ATTEMPTS {
-                                inst.log.push((t, format!("ERROR: database {}:{} unreachable after {} attempts, giving up", up.host, up.port, apps::WAIT_ATTEMPTS)));
                                 inst.exit_at =
                                     Some((t + Duration::from_millis(5), 1, "Error".into()));
                                 inst.wait_next = None;
                             } else {
                                 inst.wait_next = Some(t + apps::WAIT_INTERVAL);
+                                inst.wait_failure = Some((self.reach_epoch, why));
                             }
                         }
                     }
@@ -1347,7 +1468,7 @@ fn next_step(inst: &Instance, c: &Container) -> Option<Step> {
     if let Some((t, _, _)) = &inst.exit_at {
         consider(*t, 1);
     }
-    if let Some(t) = inst.wait_next {
+    if let Some(t) = inst.wait_wake() {
         consider(t, 2);
     }
     if inst.kill_at.is_none() {
@@ -1382,10 +1503,12 @@ fn next_step(inst: &Instance, c: &Container) -> Option<Step> {
 /// resolves them, as (namespace, name).
 fn program_calls(program: &Program, pod_namespace: &str) -> Vec<(String, String)> {
     let database = program.database.as_ref().map(|d| &d.upstream);
+    // What it waits for counts: a wait that keeps failing sleeps until the Service changes.
     program
         .upstreams
         .iter()
         .chain(database)
+        .chain(program.wait_for.as_ref())
         .filter_map(
             |u| match crate::apps::service_for_host(&u.host, pod_namespace) {
                 crate::apps::Resolved::Service { name, namespace } => {
@@ -1411,7 +1534,7 @@ fn next_step_time(inst: &Instance, c: &Container) -> Option<SimTime> {
     if let Some((t, _, _)) = &inst.exit_at {
         consider(*t);
     }
-    if let Some(t) = inst.wait_next {
+    if let Some(t) = inst.wait_wake() {
         consider(t);
     }
     if inst.kill_at.is_none() {

@@ -183,6 +183,14 @@ fn render(
         .filter(|(t, _)| *t <= end)
         .cloned()
         .collect();
+    // Repeated failed waits not yet logged: those at `end` too while it runs, since the kubelet
+    // would have been at them by now; none at the instant it stopped, which came first.
+    let before = if inst.finished.is_some() {
+        end
+    } else {
+        end + Duration::from_millis(1)
+    };
+    out.extend(inst.pending_wait_lines(before));
     let at = |ms: u64| start + Duration::from_millis(ms);
     let probe_agent = {
         let minor = kube_version

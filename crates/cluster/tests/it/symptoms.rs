@@ -629,3 +629,101 @@ fn a_no_op_update_keeps_the_resource_version() {
     );
     assert_eq!(before.metadata.generation, after.metadata.generation);
 }
+
+/// The times and attempt numbers of a worker's "waiting for database" lines.
+fn wait_attempts(logs: &str) -> Vec<(String, u32)> {
+    logs.lines()
+        .filter_map(|line| {
+            let (stamp, rest) = line.split_once(' ')?;
+            let n = rest
+                .strip_prefix("waiting for database ")?
+                .rsplit_once('(')?
+                .1
+                .strip_suffix("/15)")?;
+            Some((stamp.to_string(), n.parse().ok()?))
+        })
+        .collect()
+}
+
+fn millis(stamp: &str) -> i64 {
+    stamp
+        .parse::<cluster::k8s_openapi::jiff::Timestamp>()
+        .unwrap()
+        .as_millisecond()
+}
+
+#[test]
+fn a_worker_waiting_for_its_database_logs_every_attempt_and_connects_at_the_next_once_it_is_back() {
+    use cluster::k8s_openapi::api::apps::v1::StatefulSet;
+    let mut c = Cluster::baseline(16);
+    c.advance(MIN);
+    let scale_db = |c: &mut Cluster, replicas: i32| {
+        c.modify::<StatefulSet>("payments", "payment-db", |s| {
+            s.spec.as_mut().unwrap().replicas = Some(replicas)
+        })
+        .unwrap();
+    };
+    scale_db(&mut c, 0);
+    c.advance(MIN);
+    let worker = pods(&c, "payments", "payment-worker")[0].clone();
+    let name = worker.metadata.name.clone().unwrap();
+    c.delete::<Pod>("payments", &name, DeleteOptions::default())
+        .unwrap();
+    c.advance(Duration::from_millis(9_301));
+    let worker = pods(&c, "payments", "payment-worker")
+        .into_iter()
+        .find(|p| p.metadata.deletion_timestamp.is_none())
+        .unwrap();
+    let name = worker.metadata.name.clone().unwrap();
+    let opts = cluster::logs::LogOptions {
+        timestamps: true,
+        ..Default::default()
+    };
+    // Read at an instant between attempts: every attempt so far is there, 2 s apart, the
+    // last one less than 2 s ago.
+    let logs = cluster::logs::read(&c, "payments", &name, &opts).unwrap();
+    let attempts = wait_attempts(&logs);
+    assert!(attempts.len() >= 4, "{logs}");
+    for (i, (stamp, n)) in attempts.iter().enumerate() {
+        assert_eq!(*n, i as u32 + 1, "{logs}");
+        assert_eq!(
+            millis(stamp) - millis(&attempts[0].0),
+            2000 * i as i64,
+            "{logs}"
+        );
+    }
+    let now = c.now().millis() as i64;
+    let last = millis(&attempts.last().unwrap().0);
+    assert!(last <= now && now - last < 2000, "{logs}");
+
+    // The database comes back: the worker connects at its first attempt after that.
+    scale_db(&mut c, 1);
+    let mut ready_at = None;
+    for _ in 0..600 {
+        c.advance(Duration::from_millis(100));
+        let ready = c
+            .get::<Endpoints>("payments", "payment-db")
+            .ok()
+            .and_then(|e| e.subsets.clone())
+            .is_some_and(|s| s.iter().any(|s| s.addresses.is_some()));
+        if ready {
+            ready_at = Some(c.now().millis() as i64);
+            break;
+        }
+    }
+    let ready_at = ready_at.expect("the database is ready within a minute");
+    c.advance(Duration::from_secs(5));
+    let logs = cluster::logs::read(&c, "payments", &name, &opts).unwrap();
+    let connected = logs
+        .lines()
+        .find(|l| l.contains("payment-worker connected to"))
+        .map(|l| millis(l.split_once(' ').unwrap().0))
+        .unwrap_or_else(|| panic!("{logs}"));
+    let attempts = wait_attempts(&logs);
+    let last_failed = millis(&attempts.last().unwrap().0);
+    assert_eq!(connected - last_failed, 2000, "{logs}");
+    assert!(
+        connected >= ready_at - 100 && connected < ready_at + 2000,
+        "connected at {connected}, database ready at {ready_at}: {logs}"
+    );
+}
