@@ -74,7 +74,12 @@ pub fn parse_milli(s: &str) -> Result<i128, ParseQuantityError> {
 }
 
 fn div_ceil(a: i128, b: i128) -> i128 {
-    if a >= 0 { (a + b - 1) / b } else { a / b }
+    // Saturated values stay saturated instead of overflowing.
+    if a >= 0 {
+        a.saturating_add(b - 1) / b
+    } else {
+        a / b
+    }
 }
 
 /// CPU in millicores, or `None` if the string is not a quantity.
@@ -151,6 +156,8 @@ mod tests {
         for bad in ["", "Mi", "12Q", "1.2.3", "abc", "1e", "--1", "1e99"] {
             assert_eq!(parse_milli(bad), Err(ParseQuantityError), "{bad:?}");
         }
+        // Out of range saturates rather than overflowing.
+        assert_eq!(parse_milli("170141183461E"), Ok(i128::MAX / 1_000_000));
     }
 
     #[test]
