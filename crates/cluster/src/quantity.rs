@@ -13,6 +13,38 @@ pub struct ParseQuantityError;
 /// Parses a quantity into thousandths of its unit (so "500m" is 500 and "1" is 1000),
 /// rounding up like the API server. Saturates rather than overflowing.
 pub fn parse_milli(s: &str) -> Result<i128, ParseQuantityError> {
+    match parse_milli_whole(s) {
+        Some(milli) => Ok(milli.into()),
+        None => parse_milli_general(s),
+    }
+}
+
+/// The common form, whole digits with no suffix or a decimal or binary one ("250m", "128Mi"),
+/// in 64-bit arithmetic: the scheduler reads every bound pod's requests on each attempt, and
+/// the general parse divides 128-bit numbers. `None` for anything else or on overflow.
+fn parse_milli_whole(s: &str) -> Option<i64> {
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || digits > 18 {
+        return None;
+    }
+    let (int, suffix) = s.split_at(digits);
+    // Thousandths of a unit per unit of the suffix.
+    let per_unit: i64 = match suffix {
+        "" => 1000,
+        "m" => 1,
+        "k" => 1_000_000,
+        "M" => 1_000_000_000,
+        "G" => 1_000_000_000_000,
+        "Ki" => 1000 << 10,
+        "Mi" => 1000 << 20,
+        "Gi" => 1000 << 30,
+        "Ti" => 1000 << 40,
+        _ => return None,
+    };
+    int.parse::<i64>().ok()?.checked_mul(per_unit)
+}
+
+fn parse_milli_general(s: &str) -> Result<i128, ParseQuantityError> {
     let s = s.trim();
     let (sign, body) = match s.as_bytes().first() {
         Some(b'-') => (-1i128, &s[1..]),
@@ -91,7 +123,10 @@ pub fn cpu_millis(q: &Quantity) -> Option<i64> {
 
 /// A quantity in whole units, rounded up (memory and storage in bytes, counts).
 pub fn whole_units(q: &Quantity) -> Option<i64> {
-    parse_milli(&q.0)
+    if let Some(m) = parse_milli_whole(&q.0) {
+        return Some(if m >= 0 { (m + 999) / 1000 } else { m / 1000 });
+    }
+    parse_milli_general(&q.0)
         .ok()
         .map(|m| div_ceil(m, 1000).clamp(i64::MIN as i128, i64::MAX as i128) as i64)
 }
@@ -174,6 +209,20 @@ mod tests {
         #[test]
         fn never_panics(s in ".{0,24}") {
             let _ = parse_milli(&s);
+        }
+
+        #[test]
+        fn the_whole_number_form_parses_as_the_general_form_does(
+            n in 0u64..=u64::MAX,
+            digits in 1u32..20,
+            suffix in prop::sample::select(vec!["", "m", "k", "M", "G", "Ki", "Mi", "Gi", "Ti", "u", "E"]),
+        ) {
+            let s = format!("{}{suffix}", n % 10u64.pow(digits.min(19)));
+            prop_assert_eq!(parse_milli(&s), parse_milli_general(&s), "{}", s);
+            let units = parse_milli_general(&s)
+                .ok()
+                .map(|m| div_ceil(m, 1000).clamp(i64::MIN as i128, i64::MAX as i128) as i64);
+            prop_assert_eq!(whole_units(&q(&s)), units, "{}", s);
         }
 
         #[test]
