@@ -1454,43 +1454,40 @@ fn evict(cluster: &mut Cluster, w: &Workload, count: usize) -> Result<(), ApiErr
     Ok(())
 }
 
-/// The label selector of a workload's pods.
-pub(crate) fn workload_selector(
-    cluster: &Cluster,
+/// The label selector of a workload's pods, as stored.
+pub(crate) fn workload_selector<'c>(
+    cluster: &'c Cluster,
     w: &Workload,
-) -> Option<BTreeMap<String, String>> {
+) -> Option<&'c BTreeMap<String, String>> {
+    let store = cluster.store();
     match w.kind {
-        WorkloadKind::Deployment => cluster
-            .get::<Deployment>(&w.namespace, &w.name)
-            .ok()?
+        WorkloadKind::Deployment => store
+            .get::<Deployment>(&w.namespace, &w.name)?
             .spec
             .as_ref()?
             .selector
             .match_labels
-            .clone(),
-        WorkloadKind::StatefulSet => cluster
-            .get::<StatefulSet>(&w.namespace, &w.name)
-            .ok()?
+            .as_ref(),
+        WorkloadKind::StatefulSet => store
+            .get::<StatefulSet>(&w.namespace, &w.name)?
             .spec
             .as_ref()?
             .selector
             .match_labels
-            .clone(),
+            .as_ref(),
     }
 }
 
-/// The pods a workload's selector matches, by name.
+/// The pods a workload's selector matches, by name (the order the store lists them in).
 pub(crate) fn workload_pods(cluster: &Cluster, w: &Workload) -> Vec<std::sync::Arc<Pod>> {
     let Some(selector) = workload_selector(cluster, w) else {
         return Vec::new();
     };
-    let mut pods: Vec<_> = cluster
+    cluster
         .list_in::<Pod>(&w.namespace)
-        .filter(|p| cluster::selectors::matches_map(&selector, p.metadata.labels.as_ref()))
+        .filter(|p| cluster::selectors::matches_map(selector, p.metadata.labels.as_ref()))
         .cloned()
-        .collect();
-    pods.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
-    pods
+        .collect()
 }
 
 fn container_reasons(p: &Pod) -> impl Iterator<Item = (Option<&str>, Option<&str>, i32)> {
