@@ -124,7 +124,9 @@ pub fn cpu_millis(q: &Quantity) -> Option<i64> {
 /// A quantity in whole units, rounded up (memory and storage in bytes, counts).
 pub fn whole_units(q: &Quantity) -> Option<i64> {
     if let Some(m) = parse_milli_whole(&q.0) {
-        return Some(if m >= 0 { (m + 999) / 1000 } else { m / 1000 });
+        // Never negative (the whole form has no sign); saturating, since a whole number of
+        // units just below the limit is within 999 thousandths of it.
+        return Some(m.saturating_add(999) / 1000);
     }
     parse_milli_general(&q.0)
         .ok()
@@ -184,6 +186,11 @@ mod tests {
         assert_eq!(whole_units(&q("100M")), Some(100_000_000));
         assert_eq!(whole_units(&q("-4Mi")), Some(-(4 << 20)));
         assert_eq!(whole_units(&q("110")), Some(110));
+        assert_eq!(
+            whole_units(&q("9223372036854775")),
+            Some(9_223_372_036_854_775),
+            "the largest whole count of units rounds without overflowing"
+        );
     }
 
     #[test]
