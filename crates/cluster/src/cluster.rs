@@ -254,12 +254,17 @@ impl Cluster {
     /// A controller's write of the status of the object it reconciles, which does not queue
     /// that object again: a second pass would read the status it just wrote and change nothing.
     /// Work queued for it before the write stays queued.
-    pub(crate) fn write_own_status(&mut self, own: Work, write: impl FnOnce(&mut Cluster)) {
+    pub(crate) fn write_own_status<R>(
+        &mut self,
+        own: Work,
+        write: impl FnOnce(&mut Cluster) -> R,
+    ) -> R {
         let queued = self.queue.contains(&own);
-        write(self);
+        let written = write(self);
         if !queued {
             self.queue.remove(&own);
         }
+        written
     }
 
     /// Runs every controller until nothing is left to do at the current instant, as a real

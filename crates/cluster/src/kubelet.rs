@@ -323,16 +323,15 @@ impl Instance {
             .collect()
     }
 
-    /// Logs the repeated failures due before `end` and moves the wait past them.
+    /// Logs the repeated failures due before `end`, moves the wait past them, and lets the next
+    /// attempt look at the cluster again.
     fn log_waits_before(&mut self, end: SimTime) {
         let attempts = self.repeated_waits(end).count() as u32;
-        if attempts == 0 {
-            return;
-        }
         let lines = self.pending_wait_lines(end);
         self.log.extend(lines);
         self.wait_attempts += attempts;
         self.wait_next = self.wait_next.map(|t| t + apps::WAIT_INTERVAL * attempts);
+        self.wait_failure = None;
     }
 }
 
@@ -1020,8 +1019,9 @@ impl Cluster {
         let seen = rt.containers[i]
             .running
             .as_ref()
-            .and_then(|r| r.reach_view.clone())
-            .filter(|v| v.epoch == epoch);
+            .and_then(|r| r.reach_view.as_ref())
+            .filter(|v| v.epoch == epoch)
+            .cloned();
         let (database_error, current_upstreams) = match seen {
             Some(view) => (view.database_error, view.upstreams_ok),
             None => {
@@ -1047,7 +1047,6 @@ impl Cluster {
                 .is_some_and(|(at, _)| *at != epoch)
         {
             inst.log_waits_before(now);
-            inst.wait_failure = None;
         }
         let mut refreshed = false;
         loop {
@@ -1184,7 +1183,6 @@ impl Cluster {
                     let up = inst.program.wait_for.clone()?;
                     // The attempts skipped since the last failure failed as it did.
                     inst.log_waits_before(t);
-                    inst.wait_failure = None;
                     inst.wait_attempts += 1;
                     match self.reach(pod, &up) {
                         Reach::Connected => {

@@ -839,9 +839,7 @@ impl Cluster {
                 // tries its creations again (and records FailedCreate again) at once.
                 write(self);
             } else {
-                self.write_own_status(Work::ReplicaSet(k.clone()), |c| {
-                    write(c);
-                });
+                self.write_own_status(Work::ReplicaSet(k.clone()), write);
             }
         }
     }
