@@ -854,7 +854,7 @@ impl CatalogueFault {
                     .list_in::<Pod>(&ns)
                     .filter(|p| !cluster_is_terminal(p))
                     .count();
-                if workload_pods(cluster, &target).is_empty() {
+                if workload_pods(cluster, &target).next().is_none() {
                     return Err(self.inapplicable("the workload has no pod to replace"));
                 }
                 let quota = format!("{ns}-quota");
@@ -898,7 +898,6 @@ impl CatalogueFault {
                     .cloned()
                     .ok_or_else(|| self.inapplicable("no workload calls the Service"))?;
                 let listening: Vec<i32> = workload_pods(cluster, &target)
-                    .iter()
                     .flat_map(|p| p.spec.iter().flat_map(|s| s.containers.iter()))
                     .flat_map(|c| c.ports.iter().flatten())
                     .map(|p| p.container_port)
@@ -1443,7 +1442,6 @@ fn callers_of(
 /// Deletes up to `count` pods of a workload, as an eviction would.
 fn evict(cluster: &mut Cluster, w: &Workload, count: usize) -> Result<(), ApiError> {
     let names: Vec<String> = workload_pods(cluster, w)
-        .into_iter()
         .filter_map(|p| p.metadata.name.clone())
         .take(count)
         .collect();
@@ -1479,15 +1477,16 @@ pub(crate) fn workload_selector<'c>(
 }
 
 /// The pods a workload's selector matches, by name (the order the store lists them in).
-pub(crate) fn workload_pods(cluster: &Cluster, w: &Workload) -> Vec<std::sync::Arc<Pod>> {
-    let Some(selector) = workload_selector(cluster, w) else {
-        return Vec::new();
-    };
-    cluster
-        .list_in::<Pod>(&w.namespace)
-        .filter(|p| cluster::selectors::matches_map(selector, p.metadata.labels.as_ref()))
-        .cloned()
-        .collect()
+pub(crate) fn workload_pods<'c>(
+    cluster: &'c Cluster,
+    w: &'c Workload,
+) -> impl Iterator<Item = &'c std::sync::Arc<Pod>> + 'c {
+    let selector = workload_selector(cluster, w);
+    selector.into_iter().flat_map(move |selector| {
+        cluster
+            .list_in::<Pod>(&w.namespace)
+            .filter(|p| cluster::selectors::matches_map(selector, p.metadata.labels.as_ref()))
+    })
 }
 
 fn container_reasons(p: &Pod) -> impl Iterator<Item = (Option<&str>, Option<&str>, i32)> {
@@ -1526,17 +1525,15 @@ fn symptom_shows(c: &Cluster, m: Mechanism, ns: &str, w: &Workload, since: SimTi
             .as_ref()
             .is_some_and(|t| t.0 >= since.time().0)
     };
-    let pods = workload_pods(c, w);
+    let pods = || workload_pods(c, w);
     let any_waiting = |reasons: &[&str]| {
-        pods.iter().any(|p| {
+        pods().any(|p| {
             container_reasons(p)
                 .any(|(waiting, _, _)| waiting.is_some_and(|r| reasons.contains(&r)))
         })
     };
     match m {
-        OomLimit => pods
-            .iter()
-            .any(|p| container_reasons(p).any(|(_, t, _)| t == Some("OOMKilled"))),
+        OomLimit => pods().any(|p| container_reasons(p).any(|(_, t, _)| t == Some("OOMKilled"))),
         MissingImageTag | RegistryRefusesPull => any_waiting(&["ErrImagePull", "ImagePullBackOff"]),
         MissingConfigMap | MissingSecretKey => any_waiting(&["CreateContainerConfigError"]),
         FailingCommand
@@ -1547,31 +1544,28 @@ fn symptom_shows(c: &Cluster, m: Mechanism, ns: &str, w: &Workload, since: SimTi
         WrongConfigMapValue => {
             any_waiting(&["CrashLoopBackOff"]) || symptom_shows(c, WrongTargetPort, ns, w, since)
         }
-        LivenessWrongPath | LivenessWrongPort | AggressiveLiveness | BadRollout => pods
-            .iter()
-            .any(|p| container_reasons(p).any(|(_, _, restarts)| restarts >= 2)),
+        LivenessWrongPath | LivenessWrongPort | AggressiveLiveness | BadRollout => {
+            pods().any(|p| container_reasons(p).any(|(_, _, restarts)| restarts >= 2))
+        }
         WrongTargetPort | RotatedDbCredentials => {
             symptom_shows(c, ReadinessWrongPort, ns, w, since)
-                && pods.iter().any(|p| !cluster::selectors::is_ready(p))
+                && pods().any(|p| !cluster::selectors::is_ready(p))
         }
         // The events are the watched pods' own, wherever the fault was made.
-        ReadinessWrongPort => pods.iter().any(|p| {
-            let name = p.metadata.name.as_deref();
-            c.list_in::<Event>(&w.namespace).any(|e| {
-                recent(e)
-                    && e.involved_object.name.as_deref() == name
-                    && e.reason.as_deref() == Some("Unhealthy")
-                    && e.message
-                        .as_deref()
-                        .is_some_and(|m| m.starts_with("Readiness probe failed"))
-            })
+        ReadinessWrongPort => c.list_in::<Event>(&w.namespace).any(|e| {
+            e.reason.as_deref() == Some("Unhealthy")
+                && recent(e)
+                && e.message
+                    .as_deref()
+                    .is_some_and(|m| m.starts_with("Readiness probe failed"))
+                && pods().any(|p| p.metadata.name == e.involved_object.name)
         }),
-        ScaledToZero => pods.is_empty(),
+        ScaledToZero => pods().next().is_none(),
         UnsatisfiableNodeSelector
         | OversizedRequests
         | CordonedAndDrained
         | UntoleratedTaint
-        | MissingStorageClass => pods.iter().any(|p| unschedulable(p)),
+        | MissingStorageClass => pods().any(|p| unschedulable(p)),
         ExhaustedQuota => c.list_in::<Event>(ns).any(|e| {
             recent(e)
                 && e.reason.as_deref() == Some("FailedCreate")

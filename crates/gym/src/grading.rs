@@ -351,7 +351,7 @@ impl<'a> Scope<'a> {
                 problems.push(format!("{w} is not rolled out, available and ready"));
             }
             for p in workload_pods(c, w) {
-                if p.metadata.deletion_timestamp.is_none() && !cluster::selectors::is_ready(&p) {
+                if p.metadata.deletion_timestamp.is_none() && !cluster::selectors::is_ready(p) {
                     problems.push(format!(
                         "pod {}/{} is not ready",
                         w.namespace,

@@ -297,6 +297,8 @@ pub fn held_out(mechanism: Mechanism, workload: &str) -> bool {
 struct Candidate {
     fault: CatalogueFault,
     footprint: BTreeSet<String>,
+    /// [`held_out`], decided once: the generator asks it of every candidate for every id.
+    held_out: bool,
 }
 
 /// What the generator reads once from a topology's objects and keeps: who calls whom in the
@@ -344,7 +346,12 @@ fn facts_of(topology: &Topology) -> Arc<TopologyFacts> {
                                         .map(|n| n.namespace),
                                 );
                             }
-                            Candidate { fault, footprint }
+                            let held_out = held_out(fault.mechanism, &fault.workload);
+                            Candidate {
+                                fault,
+                                footprint,
+                                held_out,
+                            }
                         })
                         .collect();
                     (i.mechanism, candidates)
@@ -482,7 +489,7 @@ impl IncidentId {
         wanted: usize,
     ) -> Vec<CatalogueFault> {
         let test = self.split() == Split::Test;
-        let allowed = |f: &CatalogueFault| test || !held_out(f.mechanism, &f.workload);
+        let allowed = |c: &Candidate| test || !c.held_out;
         let facts = facts_of(topology);
         let all = &facts.candidates;
         let targets: BTreeMap<Mechanism, Vec<&Candidate>> = CATALOGUE
@@ -493,7 +500,7 @@ impl IncidentId {
                     .get(&i.mechanism)
                     .into_iter()
                     .flatten()
-                    .filter(|c| allowed(&c.fault))
+                    .filter(|c| allowed(c))
                     .collect();
                 (i.mechanism, ts)
             })
