@@ -242,7 +242,9 @@ pub struct Instance {
     pub id: String,
     pub image_id: String,
     pub started: SimTime,
-    pub program: Program,
+    /// Shared between forks: decided at start and never changed, and copying a pod's runtime
+    /// on its first write after a fork would otherwise copy its environment.
+    pub program: Arc<Program>,
     /// When it will exit on its own, with code and reason.
     pub exit_at: Option<(SimTime, i32, String)>,
     /// When a kill (probe failure, deletion, spec change) will have stopped it.
@@ -735,7 +737,7 @@ impl Cluster {
             };
             cr.backoff = Some((next, now));
         }
-        let program = Program::for_container(c, env);
+        let program = Arc::new(Program::for_container(c, env));
         let id = crate::names::hex_digest(&format!(
             "{}/{}/{}/{}",
             pod.metadata.uid.as_deref().unwrap_or(""),
@@ -1025,7 +1027,7 @@ impl Cluster {
         let (database_error, current_upstreams) = match seen {
             Some(view) => (view.database_error, view.upstreams_ok),
             None => {
-                let program = rt.containers[i].running.as_ref().map(|r| &r.program);
+                let program = rt.containers[i].running.as_ref().map(|r| &*r.program);
                 let error = self.database_error(pod, program);
                 let upstreams_ok = error.is_none() && self.upstreams_reachable(pod, program);
                 if let Some(inst) = rt.containers[i].running.as_mut() {
