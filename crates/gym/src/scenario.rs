@@ -489,59 +489,52 @@ impl IncidentId {
         wanted: usize,
     ) -> Vec<CatalogueFault> {
         let test = self.split() == Split::Test;
-        let allowed = |c: &Candidate| test || !c.held_out;
+        let allowed = |c: &&Candidate| test || !c.held_out;
         let facts = facts_of(topology);
-        let all = &facts.candidates;
-        let targets: BTreeMap<Mechanism, Vec<&Candidate>> = CATALOGUE
+        // The mechanisms of this tier or below with a candidate this split may use, in
+        // mechanism order.
+        let targets: Vec<(Mechanism, &[Candidate])> = facts
+            .candidates
             .iter()
-            .filter(|i| i.difficulty <= self.tier)
-            .map(|i| {
-                let ts: Vec<&Candidate> = all
-                    .get(&i.mechanism)
-                    .into_iter()
-                    .flatten()
-                    .filter(|c| allowed(c))
-                    .collect();
-                (i.mechanism, ts)
-            })
-            .filter(|(_, ts)| !ts.is_empty())
+            .filter(|(m, cs)| m.info().difficulty <= self.tier && cs.iter().any(|c| allowed(&c)))
+            .map(|(m, cs)| (*m, cs.as_slice()))
             .collect();
         let mut faults: Vec<CatalogueFault> = Vec::new();
-        let mut touched: BTreeSet<String> = BTreeSet::new();
+        let mut touched: BTreeSet<&str> = BTreeSet::new();
         for n in 0..wanted {
             let fits = |c: &Candidate, faults: &[CatalogueFault]| {
                 let second_cluster_wide = cluster_wide(c.fault.mechanism)
                     && faults.iter().any(|g| cluster_wide(g.mechanism));
-                touched.is_disjoint(&c.footprint) && !second_cluster_wide
+                !second_cluster_wide && c.footprint.iter().all(|ns| !touched.contains(ns.as_str()))
             };
-            let candidates: Vec<Mechanism> = targets
+            let open = |cs: &[Candidate]| cs.iter().filter(allowed).any(|c| fits(c, &faults));
+            let mut candidates: Vec<Mechanism> = targets
                 .iter()
-                .filter(|(m, ts)| {
-                    (n > 0 || m.info().difficulty == self.tier)
-                        && ts.iter().any(|c| fits(c, &faults))
-                })
+                .filter(|(m, cs)| (n > 0 || m.info().difficulty == self.tier) && open(cs))
                 .map(|(m, _)| *m)
                 .collect();
-            let candidates = if candidates.is_empty() {
-                targets
+            if candidates.is_empty() {
+                candidates = targets
                     .iter()
-                    .filter(|(_, ts)| ts.iter().any(|c| fits(c, &faults)))
+                    .filter(|(_, cs)| open(cs))
                     .map(|(m, _)| *m)
-                    .collect()
-            } else {
-                candidates
-            };
+                    .collect();
+            }
             if candidates.is_empty() {
                 break;
             }
             let m = *pick(rng, &candidates);
-            let options: Vec<&Candidate> = targets[&m]
+            let options: Vec<&Candidate> = targets
                 .iter()
-                .copied()
+                .find(|(t, _)| *t == m)
+                .map(|(_, cs)| *cs)
+                .unwrap_or_default()
+                .iter()
+                .filter(allowed)
                 .filter(|c| fits(c, &faults))
                 .collect();
             let chosen = *pick(rng, &options);
-            touched.extend(chosen.footprint.iter().cloned());
+            touched.extend(chosen.footprint.iter().map(String::as_str));
             faults.push(chosen.fault.clone());
         }
         faults.sort_by_key(|f| cluster_wide(f.mechanism));
