@@ -768,18 +768,14 @@ impl Cluster {
                 self.enqueue_selecting_services(namespace, labels, pod_change.labels);
                 self.enqueue_namespace::<ResourceQuota>(namespace, Work::Quota);
                 // Claims waiting to bind or to be released; a bound one has nothing to do.
-                let claims: Vec<ObjectKey> = self
-                    .store
-                    .list_in::<PersistentVolumeClaim>(namespace)
-                    .filter(|c| {
+                self.enqueue_namespace_where(
+                    namespace,
+                    Work::StorageClaim,
+                    |c: &PersistentVolumeClaim| {
                         c.metadata.deletion_timestamp.is_some()
                             || c.status.as_ref().and_then(|s| s.phase.as_deref()) != Some("Bound")
-                    })
-                    .map(|c| key(namespace, c.metadata.name.as_deref().unwrap_or("")))
-                    .collect();
-                for c in claims {
-                    self.enqueue(Work::StorageClaim(c));
-                }
+                    },
+                );
                 // A pod gone frees node capacity for pods waiting to be scheduled.
                 if pod_change.removed {
                     self.enqueue_pending_pods();
@@ -848,13 +844,20 @@ impl Cluster {
     }
 
     fn enqueue_namespace<T: Stored>(&mut self, namespace: &str, work: fn(ObjectKey) -> Work) {
-        let keys: Vec<ObjectKey> = self
-            .store
-            .list_in::<T>(namespace)
-            .map(|o| key(namespace, o.metadata().name.as_deref().unwrap_or("")))
-            .collect();
-        for k in keys {
-            self.enqueue(work(k));
+        self.enqueue_namespace_where(namespace, work, |_: &T| true);
+    }
+
+    /// The objects of a kind in `namespace` that `wanted` picks.
+    fn enqueue_namespace_where<T: Stored>(
+        &mut self,
+        namespace: &str,
+        work: fn(ObjectKey) -> Work,
+        wanted: impl Fn(&T) -> bool,
+    ) {
+        // The store is read while the queue is written: no list of keys in between.
+        for o in self.store.list_in::<T>(namespace).filter(|o| wanted(o)) {
+            let name = o.metadata().name.as_deref().unwrap_or("");
+            self.queue.insert(work(key(namespace, name)));
         }
     }
 
